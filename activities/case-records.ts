@@ -1,0 +1,150 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type {
+  CaseActivities,
+  CaseOutcome,
+  CaseSnapshot,
+  RecordCaseProgressInput,
+  TimelineEntry,
+} from '@vigil/contracts';
+import { CaseEntity, CaseOutcomeEntity, TimelineEntryEntity } from '@vigil/persistence';
+
+export interface CaseRecordDeps {
+  readonly dataSource: DataSource;
+  readonly now?: () => Date;
+}
+
+/**
+ * Writes a case's snapshot, timeline and outcome to the read model. Every write is keyed
+ * (case id; case id + seq; revision), so a retried activity changes nothing twice.
+ */
+export function createCaseRecordActivities(deps: CaseRecordDeps): CaseActivities {
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    async recordCaseProgress({ snapshot, entries }: RecordCaseProgressInput): Promise<void> {
+      await deps.dataSource.transaction(async (manager) => {
+        await upsertSnapshot(manager, snapshot, now());
+        await insertEntries(manager, snapshot.caseId, entries);
+      });
+    },
+
+    async recordCaseOutcome(outcome: CaseOutcome): Promise<void> {
+      const openedAt = new Date(outcome.openedAt);
+      const resolvedAt = new Date(outcome.resolvedAt);
+      await deps.dataSource
+        .createQueryBuilder()
+        .insert()
+        .into(CaseOutcomeEntity)
+        .values({
+          caseId: outcome.caseId,
+          resolution: outcome.resolution,
+          disposition: outcome.disposition,
+          decidedBy: outcome.decidedBy,
+          occurrences: outcome.occurrences,
+          openedAt,
+          resolvedAt,
+          timeToResolveMs: Math.max(0, resolvedAt.getTime() - openedAt.getTime()),
+          recordedAt: now(),
+        })
+        .orIgnore()
+        .execute();
+    },
+  };
+}
+
+function rowOf(snapshot: CaseSnapshot, updatedAt: Date): CaseEntity {
+  return {
+    id: snapshot.caseId,
+    workflowId: snapshot.workflowId,
+    fingerprint: snapshot.fingerprint,
+    identityId: snapshot.identityId,
+    kind: snapshot.kind,
+    severity: snapshot.severity,
+    status: snapshot.status,
+    occurrences: snapshot.occurrences,
+    evidence: snapshot.evidence,
+    context: null,
+    resolution: snapshot.resolution,
+    disposition: snapshot.disposition,
+    decision: snapshot.decision,
+    allowedDecisions: [...snapshot.allowedDecisions],
+    openedAt: new Date(snapshot.openedAt),
+    lastOccurrenceAt: new Date(snapshot.lastOccurrenceAt),
+    resolvedAt: snapshot.resolvedAt ? new Date(snapshot.resolvedAt) : null,
+    updatedAt,
+    revision: snapshot.revision,
+  };
+}
+
+async function upsertSnapshot(
+  manager: EntityManager,
+  snapshot: CaseSnapshot,
+  updatedAt: Date,
+): Promise<void> {
+  const row = rowOf(snapshot, updatedAt);
+  // Insert the first snapshot; afterwards only move the row forward. A freshly inserted row
+  // already holds this revision, so the update then matches nothing.
+  await manager
+    .createQueryBuilder()
+    .insert()
+    .into(CaseEntity)
+    .values(asValues(row))
+    .orIgnore()
+    .execute();
+  await manager
+    .createQueryBuilder()
+    .update(CaseEntity)
+    .set(asValues(changesOf(row)))
+    .where('id = :id AND revision < :revision', { id: row.id, revision: row.revision })
+    .execute();
+}
+
+/** The columns a later snapshot may change; identity, kind and opening time are fixed. */
+function changesOf(row: CaseEntity): Partial<CaseEntity> {
+  return {
+    severity: row.severity,
+    status: row.status,
+    occurrences: row.occurrences,
+    resolution: row.resolution,
+    disposition: row.disposition,
+    decision: row.decision,
+    allowedDecisions: row.allowedDecisions,
+    lastOccurrenceAt: row.lastOccurrenceAt,
+    resolvedAt: row.resolvedAt,
+    updatedAt: row.updatedAt,
+    revision: row.revision,
+  };
+}
+
+async function insertEntries(
+  manager: EntityManager,
+  caseId: string,
+  entries: readonly TimelineEntry[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  await manager
+    .createQueryBuilder()
+    .insert()
+    .into(TimelineEntryEntity)
+    .values(
+      entries.map((entry) =>
+        asValues<TimelineEntryEntity>({
+          caseId,
+          seq: entry.seq,
+          at: new Date(entry.at),
+          type: entry.type,
+          actor: entry.actor,
+          summary: entry.summary.slice(0, 500),
+          detail: entry.detail,
+        }),
+      ),
+    )
+    .orIgnore()
+    .execute();
+}
+
+/** JSON columns hold open-ended objects, which TypeORM's deep-partial typing cannot express. */
+function asValues<T>(values: Partial<T>): QueryDeepPartialEntity<T> {
+  return values as QueryDeepPartialEntity<T>;
+}

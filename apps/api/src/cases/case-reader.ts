@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { CaseList, CaseState, CaseSummary, CaseView } from '@vigil/contracts';
+import { CaseEntity, TimelineEntryEntity } from '@vigil/persistence';
+import { ApiError } from '../common/api-error';
+import type { ListCasesQuery } from './dto/list-cases.query';
+
+const DEFAULT_PAGE_SIZE = 50;
+
+interface Cursor {
+  readonly openedAt: string;
+  readonly id: string;
+}
+
+/** Reads cases from the read model the case workflows write. */
+@Injectable()
+export class CaseReader {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async list(query: ListCasesQuery): Promise<CaseList> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const qb = this.dataSource
+      .getRepository(CaseEntity)
+      .createQueryBuilder('c')
+      .orderBy('c.openedAt', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .take(limit + 1);
+    if (query.status) qb.andWhere('c.status = :status', { status: query.status });
+    if (query.severity) qb.andWhere('c.severity = :severity', { severity: query.severity });
+    if (query.identityId)
+      qb.andWhere('c.identityId = :identityId', { identityId: query.identityId });
+    if (query.kind) qb.andWhere('c.kind = :kind', { kind: query.kind });
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      qb.andWhere('(c.openedAt < :openedAt OR (c.openedAt = :openedAt AND c.id < :id))', {
+        openedAt: new Date(cursor.openedAt),
+        id: cursor.id,
+      });
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(summaryOf),
+      nextCursor:
+        rows.length > limit && last
+          ? encodeCursor({ openedAt: last.openedAt.toISOString(), id: last.id })
+          : null,
+    };
+  }
+
+  /** The case with this case id, or the latest case of this workflow id. */
+  async find(id: string): Promise<CaseView | null> {
+    const cases = this.dataSource.getRepository(CaseEntity);
+    const row = id.startsWith('case-')
+      ? await cases.findOne({ where: { workflowId: id }, order: { openedAt: 'DESC', id: 'DESC' } })
+      : await cases.findOne({ where: { id } });
+    if (!row) return null;
+    const timeline = await this.dataSource
+      .getRepository(TimelineEntryEntity)
+      .find({ where: { caseId: row.id }, order: { seq: 'ASC' } });
+    return viewOf(row, timeline);
+  }
+}
+
+export function summaryOf(row: CaseEntity): CaseSummary {
+  return {
+    id: row.id,
+    workflowId: row.workflowId,
+    identityId: row.identityId,
+    kind: row.kind,
+    severity: row.severity,
+    status: row.status,
+    occurrences: row.occurrences,
+    resolution: row.resolution,
+    openedAt: row.openedAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function viewOf(row: CaseEntity, timeline: TimelineEntryEntity[]): CaseView {
+  return {
+    id: row.id,
+    workflowId: row.workflowId,
+    fingerprint: row.fingerprint,
+    identityId: row.identityId,
+    kind: row.kind,
+    severity: row.severity,
+    status: row.status,
+    occurrences: row.occurrences,
+    evidence: row.evidence,
+    context: row.context,
+    openedAt: row.openedAt.toISOString(),
+    lastOccurrenceAt: row.lastOccurrenceAt.toISOString(),
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    resolution: row.resolution,
+    disposition: row.disposition,
+    decision: row.decision,
+    allowedDecisions: row.allowedDecisions,
+    timeline: timeline.map((entry) => ({
+      seq: entry.seq,
+      at: entry.at.toISOString(),
+      type: entry.type,
+      actor: entry.actor,
+      summary: entry.summary,
+      detail: entry.detail,
+    })),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** A case the workflow holds but the read model has not recorded yet. */
+export function viewOfState(state: CaseState, now: Date): CaseView {
+  const { caseId, ...rest } = state;
+  return { id: caseId, ...rest, context: null, updatedAt: now.toISOString() };
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
+    if (
+      typeof parsed.openedAt === 'string' &&
+      !Number.isNaN(Date.parse(parsed.openedAt)) &&
+      typeof parsed.id === 'string'
+    ) {
+      return { openedAt: parsed.openedAt, id: parsed.id };
+    }
+  } catch {
+    // fall through to the validation error
+  }
+  throw ApiError.validation('cursor', 'cursor is not one this API returned');
+}

@@ -1,0 +1,53 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/openapi';
+import { CaseReader } from './case-reader';
+import { CasesService } from './cases.service';
+import { CaseDto, CaseListDto } from './dto/case.dto';
+import { DecisionDto } from './dto/decision.dto';
+import { ListCasesQuery } from './dto/list-cases.query';
+
+const CASE_ID_PARAM = {
+  name: 'id',
+  description: 'A case id, or a workflow id (`case-<fingerprint>`) for its latest case.',
+};
+
+@ApiTags('cases')
+@Controller('v1/cases')
+export class CasesController {
+  constructor(
+    private readonly cases: CasesService,
+    private readonly reader: CaseReader,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List cases, newest first' })
+  @ApiOkResponse({ type: CaseListDto })
+  @ApiErrorResponses(400)
+  list(@Query() query: ListCasesQuery): Promise<CaseListDto> {
+    return this.reader.list(query) as Promise<CaseListDto>;
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A case with its timeline' })
+  @ApiParam(CASE_ID_PARAM)
+  @ApiOkResponse({ type: CaseDto })
+  @ApiErrorResponses(404, 503)
+  get(@Param('id') id: string): Promise<CaseDto> {
+    return this.cases.get(id) as Promise<CaseDto>;
+  }
+
+  @Post(':id/decision')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Decide a case',
+    description:
+      'Delivered to the case workflow as the `decide` update; answers once the case is resolved.',
+  })
+  @ApiParam(CASE_ID_PARAM)
+  @ApiOkResponse({ type: CaseDto })
+  @ApiErrorResponses(400, 404, 409, 415, 503)
+  decide(@Param('id') id: string, @Body() body: DecisionDto): Promise<CaseDto> {
+    return this.cases.decide(id, body) as Promise<CaseDto>;
+  }
+}

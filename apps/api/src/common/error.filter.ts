@@ -1,0 +1,118 @@
+import {
+  ArgumentsHost,
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import type { ErrorBody } from '@vigil/contracts';
+import { ApiError } from './api-error';
+import { requestIdOf } from './request-id';
+
+/** Errors body-parser raises before a route runs, by their `type`. */
+const BODY_PARSER_ERRORS: Record<string, { status: HttpStatus; code: string; message: string }> = {
+  'entity.parse.failed': {
+    status: HttpStatus.BAD_REQUEST,
+    code: 'malformed_json',
+    message: 'request body is not valid JSON',
+  },
+  'entity.too.large': {
+    status: HttpStatus.PAYLOAD_TOO_LARGE,
+    code: 'payload_too_large',
+    message: 'request body is too large',
+  },
+  'encoding.unsupported': {
+    status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    code: 'unsupported_encoding',
+    message: 'request body encoding is not supported',
+  },
+  'charset.unsupported': {
+    status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    code: 'unsupported_charset',
+    message: 'request body charset is not supported',
+  },
+};
+
+const logger = new Logger('http');
+
+/** Every error leaves the API as `{ code, message, field?, requestId }`. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    sendError(host.switchToHttp().getResponse<Response>(), error);
+  }
+}
+
+/** Answers with the error body; also used by middleware that runs outside Nest's filters. */
+export function sendError(res: Response, error: unknown): void {
+  const requestId = requestIdOf(res);
+  const { status, body } = describeError(error);
+  if (status >= 500) {
+    logger.error(
+      `${body.code} (request ${requestId}): ${error instanceof Error ? error.stack : String(error)}`,
+    );
+  }
+  res.status(status).json({ ...body, requestId } satisfies ErrorBody);
+}
+
+export function describeError(error: unknown): {
+  status: number;
+  body: Omit<ErrorBody, 'requestId'>;
+} {
+  if (error instanceof ApiError) {
+    return {
+      status: error.status,
+      body: {
+        code: error.code,
+        message: error.message,
+        ...(error.field ? { field: error.field } : {}),
+      },
+    };
+  }
+  const parserError = bodyParserError(error);
+  if (parserError) {
+    const { status, code, message } = parserError;
+    return { status, body: { code, message } };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    return { status, body: { code: codeForStatus(status), message: messageOf(error) } };
+  }
+  return {
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    body: { code: 'internal_error', message: 'unexpected error; see the server log' },
+  };
+}
+
+function bodyParserError(error: unknown) {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const type = (error as { type?: unknown }).type;
+  return typeof type === 'string' ? BODY_PARSER_ERRORS[type] : undefined;
+}
+
+function messageOf(error: HttpException): string {
+  const response = error.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : error.message;
+}
+
+function codeForStatus(status: number): string {
+  switch (status) {
+    case HttpStatus.NOT_FOUND:
+      return 'not_found';
+    case HttpStatus.METHOD_NOT_ALLOWED:
+      return 'method_not_allowed';
+    case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
+      return 'unsupported_media_type';
+    case HttpStatus.PAYLOAD_TOO_LARGE:
+      return 'payload_too_large';
+    case HttpStatus.BAD_REQUEST:
+      return 'bad_request';
+    default:
+      return status >= 500 ? 'internal_error' : 'request_failed';
+  }
+}

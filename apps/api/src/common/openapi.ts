@@ -1,0 +1,36 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import type { ErrorBody } from '@vigil/contracts';
+
+export class ErrorBodyDto implements ErrorBody {
+  @ApiProperty({ example: 'validation_failed', description: 'Stable, machine-readable code.' })
+  code!: string;
+
+  @ApiProperty({ example: 'severity must be one of low, medium, high, critical' })
+  message!: string;
+
+  @ApiPropertyOptional({ example: 'severity', description: 'Path of the offending field.' })
+  field?: string;
+
+  @ApiProperty({
+    description: 'Echoed in the X-Request-Id header; quote it when reporting a problem.',
+  })
+  requestId!: string;
+}
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request (validation_failed, malformed_json)',
+  404: 'No such resource',
+  409: 'Conflicts with the current state',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+  503: 'A dependency (Temporal or the database) is unavailable; retry',
+};
+
+export function ApiErrorResponses(...statuses: number[]) {
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorBodyDto }),
+    ),
+  );
+}

@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  VIGIL_CONFIG,
+  loadConfig,
+  nestLogLevels,
+  redactUrl,
+  type VigilConfig,
+} from '@vigil/config';
+import { migrate } from '@vigil/persistence';
+import { createApi } from './app';
+
+async function main(): Promise<void> {
+  const logger = new Logger('api');
+  const app = await createApi({ logger: nestLogLevels(loadConfig().logLevel) });
+  const config = app.get<VigilConfig>(VIGIL_CONFIG);
+  const applied = await migrate(app.get<DataSource>(getDataSourceToken()));
+  if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
+  await app.listen(config.api.port, config.api.host);
+  const database =
+    config.database.type === 'postgres' ? redactUrl(config.database.url) : config.database.path;
+  logger.log(
+    `listening on http://${config.api.host}:${config.api.port} (docs at /docs); ` +
+      `temporal ${config.temporal.address}/${config.temporal.namespace}; database ${database}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  new Logger('api').error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,174 @@
+import * as path from 'node:path';
+
+/**
+ * Every setting Vigil reads from the environment, in one table. The API, the worker, the
+ * start script, docker-compose.yml and the README's configuration table all use these names.
+ */
+export interface SettingSpec {
+  readonly name: string;
+  readonly default: string | null;
+  readonly description: string;
+  readonly usedBy: ReadonlyArray<'api' | 'worker' | 'start'>;
+}
+
+export const SETTINGS = [
+  {
+    name: 'TEMPORAL_ADDRESS',
+    default: 'localhost:7233',
+    description: 'Temporal frontend (host:port). `npm start` runs a dev server here unless set.',
+    usedBy: ['api', 'worker', 'start'],
+  },
+  {
+    name: 'TEMPORAL_NAMESPACE',
+    default: 'default',
+    description: 'Temporal namespace that holds the case workflows.',
+    usedBy: ['api', 'worker', 'start'],
+  },
+  {
+    name: 'TEMPORAL_TASK_QUEUE',
+    default: 'vigil-cases',
+    description: 'Task queue the worker polls and the API starts cases on.',
+    usedBy: ['api', 'worker'],
+  },
+  {
+    name: 'TEMPORAL_UI_PORT',
+    default: '8233',
+    description: 'Port of the Temporal Web UI served by the dev server (`npm start` only).',
+    usedBy: ['start'],
+  },
+  {
+    name: 'DATABASE_URL',
+    default: null,
+    description:
+      'PostgreSQL connection URL (postgres://user:pass@host:5432/db). Unset: SQLite file in VIGIL_DATA_DIR.',
+    usedBy: ['api', 'worker'],
+  },
+  {
+    name: 'VIGIL_DATA_DIR',
+    default: '.data',
+    description: 'Folder for the SQLite database and the dev server’s Temporal database.',
+    usedBy: ['api', 'worker', 'start'],
+  },
+  {
+    name: 'API_PORT',
+    default: '3000',
+    description: 'HTTP port of the API.',
+    usedBy: ['api', 'start'],
+  },
+  {
+    name: 'API_HOST',
+    default: '0.0.0.0',
+    description: 'Interface the API listens on.',
+    usedBy: ['api'],
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'One of error, warn, info, debug.',
+    usedBy: ['api', 'worker', 'start'],
+  },
+] as const satisfies readonly SettingSpec[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];
+
+export type DatabaseSettings =
+  | { readonly type: 'sqlite'; readonly path: string }
+  | { readonly type: 'postgres'; readonly url: string };
+
+export interface VigilConfig {
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    readonly uiPort: number;
+  };
+  readonly database: DatabaseSettings;
+  readonly dataDir: string;
+  readonly api: { readonly port: number; readonly host: string };
+  readonly logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: SettingName,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: SettingName): string | null {
+  const value = env[name]?.trim();
+  if (value) return value;
+  const spec = SETTINGS.find((s) => s.name === name);
+  return spec?.default ?? null;
+}
+
+function required(env: Env, name: SettingName): string {
+  const value = read(env, name);
+  if (value === null) throw new ConfigError(name, 'is required');
+  return value;
+}
+
+function port(env: Env, name: SettingName): number {
+  const raw = required(env, name);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new ConfigError(name, `must be a TCP port (0-65535), got "${raw}"`);
+  }
+  return value;
+}
+
+export function databaseFromEnv(env: Env = process.env): DatabaseSettings {
+  const url = read(env, 'DATABASE_URL');
+  if (url === null) {
+    return { type: 'sqlite', path: path.resolve(required(env, 'VIGIL_DATA_DIR'), 'vigil.sqlite') };
+  }
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+  return { type: 'postgres', url };
+}
+
+export function loadConfig(env: Env = process.env): VigilConfig {
+  const logLevel = required(env, 'LOG_LEVEL');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const address = required(env, 'TEMPORAL_ADDRESS');
+  if (!/^[^\s:]+:\d+$/.test(address)) {
+    throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port, got "${address}"`);
+  }
+  return {
+    temporal: {
+      address,
+      namespace: required(env, 'TEMPORAL_NAMESPACE'),
+      taskQueue: required(env, 'TEMPORAL_TASK_QUEUE'),
+      uiPort: port(env, 'TEMPORAL_UI_PORT'),
+    },
+    database: databaseFromEnv(env),
+    dataDir: path.resolve(required(env, 'VIGIL_DATA_DIR')),
+    api: { port: port(env, 'API_PORT'), host: required(env, 'API_HOST') },
+    logLevel: logLevel as LogLevel,
+  };
+}
+
+/** A URL with its password replaced, safe to print. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+export { ConfigModule, VIGIL_CONFIG } from './config.module';
+export { nestLogLevels } from './log-levels';

@@ -1,0 +1,3 @@
+export * from './fingerprint';
+export * from './severity';
+export * from './case-lifecycle';

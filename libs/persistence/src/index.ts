@@ -1,0 +1,4 @@
+export * from './entities';
+export * from './data-source';
+export { MIGRATIONS } from './migrations';
+export { PersistenceModule } from './persistence.module';

@@ -1,0 +1,260 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  VigilCaseStatus,
+  VigilExceptionKind,
+  VigilIdentity,
+  VigilSeverity,
+  caseWorkflowId,
+  decideUpdate,
+  occurrenceSignal,
+  stateQuery,
+  type CaseOutcome,
+} from '@vigil/contracts';
+import { CaseEntity, CaseOutcomeEntity, TimelineEntryEntity } from '@vigil/persistence';
+import { createActivities } from '../../activities';
+import { ensureTemporalCli } from '../../scripts/temporal-tools';
+import { aReport, report } from '../support/cases';
+import { eventually } from '../support/eventually';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { bundleWorkflows, startDevServer } from '../support/temporal';
+
+const run = promisify(execFile);
+
+describe('exceptionCase workflow on a Temporal dev server', () => {
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let bundle: WorkflowBundleWithSourceMap;
+  let worker: Worker;
+  let running: Promise<void>;
+  const taskQueue = `cases-${process.pid}`;
+
+  beforeAll(async () => {
+    [env, db, bundle] = await Promise.all([
+      startDevServer(),
+      createTestDatabase(),
+      bundleWorkflows(),
+    ]);
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: createActivities({ dataSource: db.dataSource }),
+    });
+    running = worker.run();
+  });
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await db?.drop();
+    await env?.teardown();
+  });
+
+  const handleOf = (fingerprint: string) =>
+    env.client.workflow.getHandle(caseWorkflowId(fingerprint));
+
+  const awaitingDecision = (fingerprint: string) =>
+    eventually(async () => {
+      const state = await handleOf(fingerprint).query(stateQuery);
+      if (state.status !== 'awaiting_decision') throw new Error(`case is ${state.status}`);
+      return state;
+    });
+
+  it('opens a case, takes repeats as occurrences and resolves on a decision', async () => {
+    const first = aReport({ severity: 'medium' });
+    const started = await report(env.client, taskQueue, first);
+    const repeat = await report(env.client, taskQueue, {
+      ...aReport(),
+      fingerprint: first.fingerprint,
+      severity: 'critical',
+    });
+
+    expect(started.started).toBe(true);
+    expect(repeat.started).toBe(false);
+    expect(repeat.runId).toBe(started.runId);
+
+    const handle = handleOf(first.fingerprint);
+    const decided = await handle.executeUpdate(decideUpdate, {
+      args: [{ decision: 'false_positive', actor: 'alice@example.com', comment: 'test traffic' }],
+    });
+    expect(decided).toMatchObject({
+      caseId: started.runId,
+      status: 'resolved',
+      occurrences: 2,
+      severity: 'critical',
+      resolution: 'false_positive',
+      disposition: 'false_positive',
+      decision: { decision: 'false_positive', actor: 'alice@example.com', comment: 'test traffic' },
+      allowedDecisions: [],
+    });
+    const outcome: CaseOutcome = await handle.result();
+    expect(outcome).toMatchObject({
+      resolution: 'false_positive',
+      decidedBy: 'alice@example.com',
+      occurrences: 2,
+    });
+
+    const row = await db.dataSource
+      .getRepository(CaseEntity)
+      .findOneByOrFail({ id: started.runId });
+    expect(row).toMatchObject({
+      status: 'resolved',
+      occurrences: 2,
+      severity: 'critical',
+      resolution: 'false_positive',
+    });
+    const timeline = await db.dataSource
+      .getRepository(TimelineEntryEntity)
+      .find({ where: { caseId: started.runId }, order: { seq: 'ASC' } });
+    // A repeat that reaches the worker together with the start is applied before the case
+    // moves to awaiting_decision; either order is a faithful record.
+    const types = timeline.map((entry) => entry.type);
+    expect(types[0]).toBe('opened');
+    expect([...types.slice(1, 4)].sort()).toEqual([
+      'occurrence',
+      'severity_raised',
+      'status_changed',
+    ]);
+    expect(types.indexOf('occurrence')).toBeLessThan(types.indexOf('severity_raised'));
+    expect(types.slice(4)).toEqual(['decision', 'status_changed', 'resolved']);
+    expect(timeline.map((entry) => entry.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const recorded = await db.dataSource
+      .getRepository(CaseOutcomeEntity)
+      .findOneByOrFail({ caseId: started.runId });
+    expect(recorded).toMatchObject({
+      resolution: 'false_positive',
+      disposition: 'false_positive',
+      decidedBy: 'alice@example.com',
+    });
+  });
+
+  it('keeps the four search attributes current', async () => {
+    const exception = aReport({ identityId: 'svc-ledger', kind: 'rate_spike', severity: 'low' });
+    await report(env.client, taskQueue, exception);
+    await awaitingDecision(exception.fingerprint);
+    const handle = handleOf(exception.fingerprint);
+
+    const open = (await handle.describe()).typedSearchAttributes;
+    expect(open.get(VigilIdentity)).toBe('svc-ledger');
+    expect(open.get(VigilExceptionKind)).toBe('rate_spike');
+    expect(open.get(VigilSeverity)).toBe('low');
+    expect(open.get(VigilCaseStatus)).toBe('awaiting_decision');
+
+    await handle.signal(occurrenceSignal, {
+      ...aReport(),
+      fingerprint: exception.fingerprint,
+      severity: 'high',
+    });
+    await handle.executeUpdate(decideUpdate, {
+      args: [{ decision: 'accept_risk', actor: 'bob@example.com' }],
+    });
+    await handle.result();
+    const closed = (await handle.describe()).typedSearchAttributes;
+    expect(closed.get(VigilSeverity)).toBe('high');
+    expect(closed.get(VigilCaseStatus)).toBe('resolved');
+  });
+
+  it('refuses invalid or inapplicable decisions in the validator, leaving history untouched', async () => {
+    const exception = aReport();
+    await report(env.client, taskQueue, exception);
+    await awaitingDecision(exception.fingerprint);
+    const handle = handleOf(exception.fingerprint);
+    const acceptedUpdates = async () =>
+      (await handle.fetchHistory()).events?.filter(
+        (event) => event.workflowExecutionUpdateAcceptedEventAttributes,
+      ).length;
+
+    const refusal = (input: unknown) =>
+      handle.executeUpdate(decideUpdate, { args: [input as never] }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    const unknown = await refusal({ decision: 'delete_everything', actor: 'mallory' });
+    const noActor = await refusal({ decision: 'reject', actor: '' });
+    const noRemediation = await refusal({ decision: 'approve_remediation', actor: 'alice' });
+
+    for (const error of [unknown, noActor, noRemediation])
+      expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((unknown as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'InvalidDecision' });
+    expect((noActor as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'InvalidDecision' });
+    expect((noRemediation as WorkflowUpdateFailedError).cause).toMatchObject({
+      type: 'DecisionNotAllowed',
+    });
+    expect(await acceptedUpdates()).toBe(0);
+
+    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'reject', actor: 'alice' }] });
+    await handle.result();
+    expect(await acceptedUpdates()).toBe(1);
+  });
+
+  it('takes a decision from the Temporal CLI', async () => {
+    const exception = aReport({ identityId: 'svc-cli' });
+    const { runId } = await report(env.client, taskQueue, exception);
+    await awaitingDecision(exception.fingerprint);
+    const cli = ensureTemporalCli({ quiet: true });
+    const common = [
+      '--address',
+      env.address,
+      '--workflow-id',
+      caseWorkflowId(exception.fingerprint),
+      '--name',
+      'decide',
+    ];
+
+    const wrong = await run(cli, [
+      'workflow',
+      'update',
+      'execute',
+      ...common,
+      '--input',
+      '{"decision":"bogus","actor":"carol"}',
+    ]).then(
+      () => 'accepted',
+      (error: { stderr: string }) => error.stderr,
+    );
+    expect(wrong).toContain('InvalidDecision');
+
+    const { stdout } = await run(cli, [
+      'workflow',
+      'update',
+      'execute',
+      ...common,
+      '--input',
+      '{"decision":"accept_risk","actor":"carol@example.com","comment":"maintenance window"}',
+      '--output',
+      'json',
+    ]);
+    expect(JSON.parse(stdout)).toMatchObject({
+      result: { caseId: runId, status: 'resolved', resolution: 'accepted_risk' },
+    });
+    await expect(handleOf(exception.fingerprint).result()).resolves.toMatchObject({
+      resolution: 'accepted_risk',
+      decidedBy: 'carol@example.com',
+    });
+  });
+
+  it('opens a new case when a resolved fingerprint recurs', async () => {
+    const exception = aReport();
+    const first = await report(env.client, taskQueue, exception);
+    await awaitingDecision(exception.fingerprint);
+    await handleOf(exception.fingerprint).executeUpdate(decideUpdate, {
+      args: [{ decision: 'false_positive', actor: 'alice' }],
+    });
+    await env.client.workflow
+      .getHandle(caseWorkflowId(exception.fingerprint), first.runId)
+      .result();
+
+    const again = await report(env.client, taskQueue, {
+      ...aReport(),
+      fingerprint: exception.fingerprint,
+    });
+    expect(again.started).toBe(true);
+    expect(again.runId).not.toBe(first.runId);
+    const state = await awaitingDecision(exception.fingerprint);
+    expect(state).toMatchObject({ caseId: again.runId, occurrences: 1 });
+  });
+});

@@ -1,0 +1,1 @@
+export { exceptionCase } from './exception-case';
