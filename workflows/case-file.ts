@@ -25,6 +25,9 @@ import { maxSeverity, severityRank } from '../libs/domain/src/severity';
 /** Occurrences past this many are counted on the case but not each written to the timeline. */
 export const OCCURRENCES_IN_TIMELINE = 25;
 
+/** How many recent report ids the case remembers to count a redelivered report once. */
+export const REMEMBERED_REPORT_IDS = 64;
+
 const SYSTEM_ACTOR = 'vigil';
 
 /**
@@ -41,7 +44,7 @@ export class CaseFile {
   private disposition: Disposition | null = null;
   private decision: RecordedDecision | null = null;
   private readonly timeline: TimelineEntry[] = [];
-  private readonly firstReportId: string;
+  private readonly recentReportIds: string[];
   private revisionCounter = 0;
 
   constructor(
@@ -51,7 +54,7 @@ export class CaseFile {
   ) {
     this.severity = report.severity;
     this.lastOccurrenceAt = report.reportedAt;
-    this.firstReportId = report.reportId;
+    this.recentReportIds = [report.reportId];
     this.note('opened', SYSTEM_ACTOR, `${report.kind} reported for ${report.identityId}`, {
       reportId: report.reportId,
       severity: report.severity,
@@ -79,11 +82,18 @@ export class CaseFile {
     return this.capabilities;
   }
 
-  /** A repeat of the deviation. Returns true when it raised the case's severity. */
+  /**
+   * A repeat of the deviation. A report seen before is ignored: signal-with-start delivers
+   * the first report both as the start input and as a signal. Returns true when it raised
+   * the case's severity.
+   */
   addOccurrence(report: ExceptionReport, now: string): boolean {
-    if (report.reportId === this.firstReportId) return false;
+    if (this.recentReportIds.includes(report.reportId)) return false;
+    this.recentReportIds.push(report.reportId);
+    if (this.recentReportIds.length > REMEMBERED_REPORT_IDS) this.recentReportIds.shift();
     this.occurrences += 1;
-    this.lastOccurrenceAt = report.reportedAt;
+    // Reports carry UTC ISO-8601 times, which compare in time order as strings.
+    if (report.reportedAt > this.lastOccurrenceAt) this.lastOccurrenceAt = report.reportedAt;
     this.touch();
     if (this.occurrences <= OCCURRENCES_IN_TIMELINE) {
       this.note('occurrence', SYSTEM_ACTOR, `occurrence ${this.occurrences}`, {
@@ -124,6 +134,9 @@ export class CaseFile {
 
   /** Records an accepted decision; the validator has already checked it. */
   decide(input: DecisionInput, now: string): void {
+    if (!canTransition(this.status, 'resolved')) {
+      throw new Error(`case is ${this.status}; it cannot be decided`);
+    }
     this.decision = { ...input, decidedAt: now };
     const { resolution, disposition } = outcomeOf(input.decision);
     this.note('decision', input.actor, `${input.decision} by ${input.actor}`, {

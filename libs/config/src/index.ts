@@ -118,8 +118,8 @@ function required(env: Env, name: SettingName): string {
 
 function port(env: Env, name: SettingName): number {
   const raw = required(env, name);
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+  const value = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 0 && value <= 65535)) {
     throw new ConfigError(name, `must be a TCP port (0-65535), got "${raw}"`);
   }
   return value;
@@ -130,7 +130,7 @@ export function databaseFromEnv(env: Env = process.env): DatabaseSettings {
   if (url === null) {
     return { type: 'sqlite', path: path.resolve(required(env, 'VIGIL_DATA_DIR'), 'vigil.sqlite') };
   }
-  if (!/^postgres(ql)?:\/\//.test(url)) {
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
     throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
   }
   return { type: 'postgres', url };
@@ -142,8 +142,8 @@ export function loadConfig(env: Env = process.env): VigilConfig {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
   const address = required(env, 'TEMPORAL_ADDRESS');
-  if (!/^[^\s:]+:\d+$/.test(address)) {
-    throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port, got "${address}"`);
+  if (!isHostPort(address)) {
+    throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port or [ipv6]:port, got "${address}"`);
   }
   return {
     temporal: {
@@ -159,11 +159,19 @@ export function loadConfig(env: Env = process.env): VigilConfig {
   };
 }
 
-/** A URL with its password replaced, safe to print. */
+function isHostPort(address: string): boolean {
+  const match = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(address);
+  return match !== null && Number(match[1]) <= 65535;
+}
+
+/** A URL with its password (in the authority or a `password` parameter) hidden, safe to print. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/pass/i.test(key)) parsed.searchParams.set(key, '***');
+    }
     return parsed.toString();
   } catch {
     return '<unparseable url>';

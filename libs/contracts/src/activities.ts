@@ -2,7 +2,7 @@ import type { CaseOutcome, CaseState, TimelineEntry } from './case';
 
 /** The case row as the read model stores it: the workflow state without the timeline. */
 export type CaseSnapshot = Omit<CaseState, 'timeline'> & {
-  /** Highest timeline seq included; rows are only ever moved forward. */
+  /** Counts every change the workflow made to the case; rows only ever move forward. */
   readonly revision: number;
 };
 

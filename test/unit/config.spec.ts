@@ -1,0 +1,309 @@
+import * as path from 'node:path';
+import {
+  ConfigError,
+  LOG_LEVELS,
+  SETTINGS,
+  databaseFromEnv,
+  loadConfig,
+  redactUrl,
+  type SettingName,
+} from '@vigil/config';
+
+/** Runs `fn` and returns the ConfigError it throws; fails the test if it throws anything else. */
+function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError, but nothing was thrown');
+}
+
+describe('loadConfig', () => {
+  describe('defaults (empty environment)', () => {
+    const config = loadConfig({});
+
+    it('uses the documented Temporal defaults', () => {
+      expect(config.temporal).toEqual({
+        address: 'localhost:7233',
+        namespace: 'default',
+        taskQueue: 'vigil-cases',
+        uiPort: 8233,
+      });
+    });
+
+    it('listens on 0.0.0.0:3000', () => {
+      expect(config.api).toEqual({ port: 3000, host: '0.0.0.0' });
+    });
+
+    it('logs at info', () => {
+      expect(config.logLevel).toBe('info');
+    });
+
+    it('keeps data in an absolute .data folder under the working directory', () => {
+      expect(config.dataDir).toBe(path.resolve('.data'));
+      expect(path.isAbsolute(config.dataDir)).toBe(true);
+    });
+
+    it('uses a SQLite file in the data folder', () => {
+      expect(config.database).toEqual({
+        type: 'sqlite',
+        path: path.resolve('.data', 'vigil.sqlite'),
+      });
+    });
+
+    it('matches the defaults in the SETTINGS table', () => {
+      const defaults = Object.fromEntries(SETTINGS.map((s) => [s.name, s.default]));
+      expect(config.temporal.address).toBe(defaults.TEMPORAL_ADDRESS);
+      expect(config.temporal.namespace).toBe(defaults.TEMPORAL_NAMESPACE);
+      expect(config.temporal.taskQueue).toBe(defaults.TEMPORAL_TASK_QUEUE);
+      expect(String(config.temporal.uiPort)).toBe(defaults.TEMPORAL_UI_PORT);
+      expect(String(config.api.port)).toBe(defaults.API_PORT);
+      expect(config.api.host).toBe(defaults.API_HOST);
+      expect(config.logLevel).toBe(defaults.LOG_LEVEL);
+      expect(defaults.DATABASE_URL).toBeNull();
+    });
+
+    it('does not read process.env when given an env object', () => {
+      const saved = process.env.API_PORT;
+      process.env.API_PORT = '9999';
+      try {
+        expect(loadConfig({}).api.port).toBe(3000);
+      } finally {
+        if (saved === undefined) delete process.env.API_PORT;
+        else process.env.API_PORT = saved;
+      }
+    });
+  });
+
+  describe('overrides', () => {
+    it.each([
+      ['TEMPORAL_ADDRESS', 'temporal.internal:7233', (c) => c.temporal.address],
+      ['TEMPORAL_ADDRESS', '10.0.0.5:17233', (c) => c.temporal.address],
+      ['TEMPORAL_NAMESPACE', 'vigil-prod', (c) => c.temporal.namespace],
+      ['TEMPORAL_TASK_QUEUE', 'vigil-cases-eu', (c) => c.temporal.taskQueue],
+      ['API_HOST', '127.0.0.1', (c) => c.api.host],
+    ] as Array<[SettingName, string, (c: ReturnType<typeof loadConfig>) => unknown]>)(
+      '%s=%s is used as given',
+      (name, value, pick) => {
+        expect(pick(loadConfig({ [name]: value }))).toBe(value);
+      },
+    );
+
+    it.each([
+      ['TEMPORAL_UI_PORT', '18233', (c) => c.temporal.uiPort, 18233],
+      ['API_PORT', '8080', (c) => c.api.port, 8080],
+      ['API_PORT', '0', (c) => c.api.port, 0],
+      ['API_PORT', '65535', (c) => c.api.port, 65535],
+    ] as Array<[SettingName, string, (c: ReturnType<typeof loadConfig>) => unknown, number]>)(
+      '%s=%s is parsed as a number',
+      (name, value, pick, expected) => {
+        expect(pick(loadConfig({ [name]: value }))).toBe(expected);
+      },
+    );
+
+    it.each(LOG_LEVELS)('LOG_LEVEL=%s is accepted', (level) => {
+      expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+    });
+
+    it('trims surrounding whitespace from values', () => {
+      const config = loadConfig({ API_PORT: ' 8080 ', TEMPORAL_NAMESPACE: '  ns  ' });
+      expect(config.api.port).toBe(8080);
+      expect(config.temporal.namespace).toBe('ns');
+    });
+
+    it('leaves the other settings at their defaults when one is overridden', () => {
+      const config = loadConfig({ API_PORT: '8080' });
+      expect(config.temporal.address).toBe('localhost:7233');
+      expect(config.logLevel).toBe('info');
+    });
+
+    it('ignores variables it does not know', () => {
+      expect(loadConfig({ UNRELATED: 'x', PORT: '1' })).toEqual(loadConfig({}));
+    });
+  });
+
+  describe('blank values fall back to defaults', () => {
+    it.each(SETTINGS.map((s) => s.name))('%s="" or whitespace behaves as unset', (name) => {
+      expect(loadConfig({ [name]: '' })).toEqual(loadConfig({}));
+      expect(loadConfig({ [name]: '   ' })).toEqual(loadConfig({}));
+    });
+  });
+
+  describe('invalid values throw a ConfigError naming the setting', () => {
+    it.each([
+      ['API_PORT', 'abc'],
+      ['API_PORT', '-1'],
+      ['API_PORT', '65536'],
+      ['API_PORT', '80.5'],
+      ['API_PORT', '3000abc'],
+      ['TEMPORAL_UI_PORT', 'ui'],
+      ['TEMPORAL_UI_PORT', '100000'],
+    ] as Array<[SettingName, string]>)('%s=%s is not a port', (name, value) => {
+      const error = configErrorOf(() => loadConfig({ [name]: value }));
+      expect(error.setting).toBe(name);
+      expect(error.name).toBe('ConfigError');
+      expect(error.message).toBe(`${name}: must be a TCP port (0-65535), got "${value}"`);
+    });
+
+    it.each(['verbose', 'INFO', 'trace', 'warning', 'silent'])(
+      'LOG_LEVEL=%s is not a level',
+      (value) => {
+        const error = configErrorOf(() => loadConfig({ LOG_LEVEL: value }));
+        expect(error.setting).toBe('LOG_LEVEL');
+        expect(error.message).toBe('LOG_LEVEL: must be one of error, warn, info, debug');
+      },
+    );
+
+    it.each([
+      'localhost',
+      'localhost:',
+      ':7233',
+      'localhost:port',
+      'http://localhost:7233',
+      'local host:7233',
+      'localhost:7233/x',
+    ])('TEMPORAL_ADDRESS=%s is not host:port', (value) => {
+      const error = configErrorOf(() => loadConfig({ TEMPORAL_ADDRESS: value }));
+      expect(error.setting).toBe('TEMPORAL_ADDRESS');
+      expect(error.message).toBe(
+        `TEMPORAL_ADDRESS: must be host:port or [ipv6]:port, got "${value}"`,
+      );
+    });
+
+    it.each([
+      'mysql://user:pass@db:3306/vigil',
+      'sqlite:///tmp/vigil.sqlite',
+      '/tmp/vigil.sqlite',
+      'postgres:/db',
+      'https://db/vigil',
+    ])('DATABASE_URL=%s is not a postgres URL', (value) => {
+      const error = configErrorOf(() => loadConfig({ DATABASE_URL: value }));
+      expect(error.setting).toBe('DATABASE_URL');
+      expect(error.message).toBe('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+    });
+
+    it('never echoes a rejected DATABASE_URL, so its password is not logged', () => {
+      const error = configErrorOf(() =>
+        loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/vigil' }),
+      );
+      expect(error.message).not.toContain('hunter2');
+    });
+
+    it('is an Error', () => {
+      const error = configErrorOf(() => loadConfig({ API_PORT: 'x' }));
+      expect(error).toBeInstanceOf(Error);
+    });
+  });
+
+  describe('database selection', () => {
+    it.each([
+      'postgres://vigil:secret@db:5432/vigil',
+      'postgresql://vigil@db/vigil?sslmode=require',
+      'postgres://localhost/vigil',
+    ])('DATABASE_URL=%s switches to postgres with the URL as given', (url) => {
+      expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ type: 'postgres', url });
+    });
+
+    it('still resolves the data folder when postgres is used', () => {
+      const config = loadConfig({
+        DATABASE_URL: 'postgres://db/vigil',
+        VIGIL_DATA_DIR: '/srv/vigil',
+      });
+      expect(config.database.type).toBe('postgres');
+      expect(config.dataDir).toBe(path.resolve('/srv/vigil'));
+    });
+
+    it.each([
+      ['/var/lib/vigil', path.resolve('/var/lib/vigil', 'vigil.sqlite')],
+      ['relative/data', path.resolve('relative/data', 'vigil.sqlite')],
+      ['./x/../y', path.resolve('y', 'vigil.sqlite')],
+    ])('VIGIL_DATA_DIR=%s puts the SQLite file at %s', (dir, expected) => {
+      const config = loadConfig({ VIGIL_DATA_DIR: dir });
+      expect(config.database).toEqual({ type: 'sqlite', path: expected });
+      expect(config.dataDir).toBe(path.dirname(expected));
+    });
+
+    it('databaseFromEnv agrees with loadConfig', () => {
+      const env = { VIGIL_DATA_DIR: '/tmp/vigil-x' };
+      expect(databaseFromEnv(env)).toEqual(loadConfig(env).database);
+      expect(databaseFromEnv({ DATABASE_URL: 'postgres://h/d' })).toEqual({
+        type: 'postgres',
+        url: 'postgres://h/d',
+      });
+    });
+
+    it('databaseFromEnv rejects a non-postgres URL with a ConfigError', () => {
+      expect(configErrorOf(() => databaseFromEnv({ DATABASE_URL: 'mongodb://x' })).setting).toBe(
+        'DATABASE_URL',
+      );
+    });
+  });
+});
+
+describe('redactUrl', () => {
+  it.each([
+    ['postgres://vigil:secret@db:5432/vigil', 'postgres://vigil:***@db:5432/vigil'],
+    ['postgresql://u:p%40ss@h/db?sslmode=require', 'postgresql://u:***@h/db?sslmode=require'],
+    ['postgres://:secret@db/vigil', 'postgres://:***@db/vigil'],
+    ['https://admin:hunter2@example.com/', 'https://admin:***@example.com/'],
+  ])('hides the password of %s', (url, expected) => {
+    const redacted = redactUrl(url);
+    expect(redacted).toBe(expected);
+    expect(redacted).not.toMatch(/secret|p%40ss|hunter2/);
+  });
+
+  it.each(['postgres://vigil@db/vigil', 'postgres://db:5432/vigil'])(
+    'leaves %s (no password) as it is',
+    (url) => {
+      expect(redactUrl(url)).toBe(url);
+    },
+  );
+
+  it.each(['', 'not a url', '://x', 'postgres//user:secret@db', 'http://[::1'])(
+    'returns a placeholder for garbage (%j) instead of throwing or echoing it',
+    (garbage) => {
+      expect(redactUrl(garbage)).toBe('<unparseable url>');
+    },
+  );
+});
+
+describe('SETTINGS', () => {
+  it.each(SETTINGS.map((s) => [s.name, s] as const))('%s is documented', (_name, setting) => {
+    expect(setting.description.trim().length).toBeGreaterThan(10);
+    expect(setting.usedBy.length).toBeGreaterThan(0);
+    for (const user of setting.usedBy) expect(['api', 'worker', 'start']).toContain(user);
+  });
+
+  it('names each setting once, in upper snake case', () => {
+    const names = SETTINGS.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[A-Z][A-Z0-9_]*$/);
+  });
+
+  it('lists every setting loadConfig reads', () => {
+    expect(SETTINGS.map((s) => s.name).sort()).toEqual(
+      [
+        'API_HOST',
+        'API_PORT',
+        'DATABASE_URL',
+        'LOG_LEVEL',
+        'TEMPORAL_ADDRESS',
+        'TEMPORAL_NAMESPACE',
+        'TEMPORAL_TASK_QUEUE',
+        'TEMPORAL_UI_PORT',
+        'VIGIL_DATA_DIR',
+      ].sort(),
+    );
+  });
+
+  it('gives every setting except DATABASE_URL a default', () => {
+    expect(SETTINGS.filter((s) => s.default === null).map((s) => s.name)).toEqual(['DATABASE_URL']);
+  });
+
+  it('documents the LOG_LEVEL values loadConfig accepts', () => {
+    const logLevel = SETTINGS.find((s) => s.name === 'LOG_LEVEL');
+    for (const level of LOG_LEVELS) expect(logLevel?.description).toContain(level);
+  });
+});

@@ -1,0 +1,408 @@
+import {
+  CASE_STATUSES,
+  DECISION_REJECTIONS,
+  DECISIONS,
+  DISPOSITIONS,
+  RESOLUTIONS,
+  type CaseStatus,
+  type Decision,
+} from '@vigil/contracts';
+import {
+  MAX_ACTOR_LENGTH,
+  MAX_COMMENT_LENGTH,
+  allowedDecisions,
+  canTransition,
+  isAwaitingDecision,
+  outcomeOf,
+  refuseDecision,
+  type DecisionCapabilities,
+} from '@vigil/domain';
+
+const AWAITING: readonly CaseStatus[] = ['awaiting_decision', 'escalated'];
+const NOT_AWAITING: readonly CaseStatus[] = ['open', 'triaging', 'remediating', 'resolved'];
+
+const ALLOWED_TRANSITIONS: ReadonlyArray<[CaseStatus, CaseStatus]> = [
+  ['open', 'triaging'],
+  ['open', 'remediating'],
+  ['open', 'awaiting_decision'],
+  ['open', 'resolved'],
+  ['triaging', 'remediating'],
+  ['triaging', 'awaiting_decision'],
+  ['triaging', 'resolved'],
+  ['remediating', 'awaiting_decision'],
+  ['remediating', 'resolved'],
+  ['awaiting_decision', 'remediating'],
+  ['awaiting_decision', 'escalated'],
+  ['awaiting_decision', 'resolved'],
+  ['escalated', 'remediating'],
+  ['escalated', 'resolved'],
+];
+
+const isAllowed = (from: CaseStatus, to: CaseStatus): boolean =>
+  ALLOWED_TRANSITIONS.some(([f, t]) => f === from && t === to);
+
+const ALL_PAIRS: Array<[CaseStatus, CaseStatus]> = CASE_STATUSES.flatMap((from) =>
+  CASE_STATUSES.map((to): [CaseStatus, CaseStatus] => [from, to]),
+);
+const FORBIDDEN_TRANSITIONS = ALL_PAIRS.filter(([from, to]) => !isAllowed(from, to));
+
+const ALL_CAPABILITIES: DecisionCapabilities = {
+  remediationProposed: true,
+  containmentAvailable: true,
+};
+const NO_CAPABILITIES: DecisionCapabilities = {
+  remediationProposed: false,
+  containmentAvailable: false,
+};
+
+describe('canTransition', () => {
+  it.each(ALLOWED_TRANSITIONS)('allows %s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(true);
+  });
+
+  it('has exactly the 14 allowed transitions and forbids the other 22 pairs', () => {
+    expect(ALL_PAIRS.filter(([from, to]) => canTransition(from, to))).toEqual(ALLOWED_TRANSITIONS);
+    expect(FORBIDDEN_TRANSITIONS).toHaveLength(36 - 14);
+  });
+
+  it.each(FORBIDDEN_TRANSITIONS)('forbids %s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(false);
+  });
+
+  it.each(CASE_STATUSES)('never stays in place (%s → %s is not a transition)', (status) => {
+    expect(canTransition(status, status)).toBe(false);
+  });
+
+  it.each(CASE_STATUSES)('treats resolved as terminal (resolved → %s is forbidden)', (to) => {
+    expect(canTransition('resolved', to)).toBe(false);
+  });
+
+  it.each(CASE_STATUSES.filter((s) => s !== 'resolved'))(
+    'lets every open status (%s) resolve',
+    (from) => {
+      expect(canTransition(from, 'resolved')).toBe(true);
+    },
+  );
+
+  it.each(CASE_STATUSES)('never goes back to open (%s → open)', (from) => {
+    expect(canTransition(from, 'open')).toBe(false);
+  });
+
+  it('only escalates from awaiting_decision', () => {
+    expect(CASE_STATUSES.filter((from) => canTransition(from, 'escalated'))).toEqual([
+      'awaiting_decision',
+    ]);
+  });
+});
+
+describe('isAwaitingDecision', () => {
+  it.each(AWAITING)('is true for %s', (status) => {
+    expect(isAwaitingDecision(status)).toBe(true);
+  });
+
+  it.each(NOT_AWAITING)('is false for %s', (status) => {
+    expect(isAwaitingDecision(status)).toBe(false);
+  });
+
+  it('covers every status in one of the two groups', () => {
+    expect([...AWAITING, ...NOT_AWAITING].sort()).toEqual([...CASE_STATUSES].sort());
+  });
+});
+
+describe('outcomeOf', () => {
+  it.each([
+    ['approve_remediation', 'remediated_on_approval', 'true_positive'],
+    ['contain', 'contained', 'true_positive'],
+    ['reject', 'rejected', 'undetermined'],
+    ['accept_risk', 'accepted_risk', 'benign_expected'],
+    ['false_positive', 'false_positive', 'false_positive'],
+  ] as const)('%s resolves as %s with disposition %s', (decision, resolution, disposition) => {
+    expect(outcomeOf(decision)).toEqual({ resolution, disposition });
+  });
+
+  it.each(DECISIONS)('gives %s a known resolution and disposition', (decision) => {
+    const { resolution, disposition } = outcomeOf(decision);
+    expect(RESOLUTIONS).toContain(resolution);
+    expect(DISPOSITIONS).toContain(disposition);
+  });
+
+  it('never resolves a human decision as auto_remediated or expired_default', () => {
+    const resolutions = DECISIONS.map((decision) => outcomeOf(decision).resolution);
+    expect(resolutions).not.toContain('auto_remediated');
+    expect(resolutions).not.toContain('expired_default');
+    expect(new Set(resolutions).size).toBe(DECISIONS.length);
+  });
+});
+
+describe('allowedDecisions', () => {
+  const capabilityCombinations: ReadonlyArray<[boolean, boolean, readonly Decision[]]> = [
+    [false, false, ['reject', 'accept_risk', 'false_positive']],
+    [true, false, ['approve_remediation', 'reject', 'accept_risk', 'false_positive']],
+    [false, true, ['reject', 'contain', 'accept_risk', 'false_positive']],
+    [true, true, ['approve_remediation', 'reject', 'contain', 'accept_risk', 'false_positive']],
+  ];
+
+  const awaitingCases = AWAITING.flatMap((status) =>
+    capabilityCombinations.map(
+      ([remediationProposed, containmentAvailable, expected]) =>
+        [status, remediationProposed, containmentAvailable, expected] as const,
+    ),
+  );
+
+  it.each(awaitingCases)(
+    'in %s with remediationProposed=%s, containmentAvailable=%s allows %j',
+    (status, remediationProposed, containmentAvailable, expected) => {
+      expect(allowedDecisions(status, { remediationProposed, containmentAvailable })).toEqual(
+        expected,
+      );
+    },
+  );
+
+  const notAwaitingCases = NOT_AWAITING.flatMap((status) =>
+    capabilityCombinations.map(
+      ([remediationProposed, containmentAvailable]) =>
+        [status, remediationProposed, containmentAvailable] as const,
+    ),
+  );
+
+  it.each(notAwaitingCases)(
+    'in %s with remediationProposed=%s, containmentAvailable=%s allows nothing',
+    (status, remediationProposed, containmentAvailable) => {
+      expect(allowedDecisions(status, { remediationProposed, containmentAvailable })).toEqual([]);
+    },
+  );
+
+  it('returns a fresh array each time, so callers cannot corrupt DECISIONS', () => {
+    const first = allowedDecisions('awaiting_decision', ALL_CAPABILITIES);
+    first.length = 0;
+    expect(allowedDecisions('awaiting_decision', ALL_CAPABILITIES)).toHaveLength(DECISIONS.length);
+    expect(DECISIONS).toHaveLength(5);
+  });
+});
+
+describe('refuseDecision', () => {
+  const valid = { decision: 'reject', actor: 'analyst@example.com' } as const;
+
+  describe('invalid shapes', () => {
+    it.each([
+      ['a string', 'reject'],
+      ['a number', 42],
+      ['a boolean', true],
+      ['undefined', undefined],
+      ['null', null],
+    ])('refuses %s as InvalidDecision: the input must be an object', (_label, input) => {
+      expect(refuseDecision('awaiting_decision', ALL_CAPABILITIES, input)).toEqual({
+        type: DECISION_REJECTIONS.invalid,
+        message: 'decision input must be an object',
+      });
+    });
+
+    it.each([
+      ['an unknown decision', { ...valid, decision: 'approve' }],
+      ['a decision in the wrong case', { ...valid, decision: 'REJECT' }],
+      ['a missing decision', { actor: valid.actor }],
+      ['a non-string decision', { ...valid, decision: 1 }],
+      ['a resolution instead of a decision', { ...valid, decision: 'accepted_risk' }],
+      ['an empty object', {}],
+      ['an array', ['reject']],
+    ])('refuses %s, listing the decisions that exist', (_label, input) => {
+      const refusal = refuseDecision('awaiting_decision', ALL_CAPABILITIES, input);
+      expect(refusal?.type).toBe(DECISION_REJECTIONS.invalid);
+      expect(refusal?.message).toBe(
+        'decision must be one of approve_remediation, reject, contain, accept_risk, false_positive',
+      );
+    });
+
+    it.each([
+      ['a missing actor', { decision: 'reject' }],
+      ['an empty actor', { ...valid, actor: '' }],
+      ['a blank actor', { ...valid, actor: '  \t\n ' }],
+      ['a non-string actor', { ...valid, actor: 7 }],
+      ['a null actor', { ...valid, actor: null }],
+      ['an actor object', { ...valid, actor: { name: 'x' } }],
+      [`an actor of ${MAX_ACTOR_LENGTH + 1} characters`, { ...valid, actor: 'a'.repeat(201) }],
+    ])('refuses %s, naming the actor rule', (_label, input) => {
+      const refusal = refuseDecision('awaiting_decision', ALL_CAPABILITIES, input);
+      expect(refusal).toEqual({
+        type: DECISION_REJECTIONS.invalid,
+        message: `actor must be a non-empty string of at most ${MAX_ACTOR_LENGTH} characters`,
+      });
+      expect(refusal?.message).toContain('200');
+    });
+
+    it.each([
+      ['a numeric comment', 5],
+      ['a null comment', null],
+      ['an object comment', { text: 'x' }],
+      ['a boolean comment', false],
+      [`a comment of ${MAX_COMMENT_LENGTH + 1} characters`, 'c'.repeat(4001)],
+    ])('refuses %s, naming the comment rule', (_label, comment) => {
+      expect(refuseDecision('awaiting_decision', ALL_CAPABILITIES, { ...valid, comment })).toEqual({
+        type: DECISION_REJECTIONS.invalid,
+        message: `comment must be a string of at most ${MAX_COMMENT_LENGTH} characters`,
+      });
+    });
+
+    it('checks the shape before the status: a malformed input to a resolved case is invalid', () => {
+      expect(refuseDecision('resolved', NO_CAPABILITIES, { decision: 'nope' })?.type).toBe(
+        DECISION_REJECTIONS.invalid,
+      );
+    });
+
+    it('reports the first problem: decision before actor before comment', () => {
+      expect(
+        refuseDecision('awaiting_decision', ALL_CAPABILITIES, {
+          decision: 'nope',
+          actor: '',
+          comment: 1,
+        })?.message,
+      ).toMatch(/^decision must be/);
+      expect(
+        refuseDecision('awaiting_decision', ALL_CAPABILITIES, {
+          decision: 'reject',
+          actor: '',
+          comment: 1,
+        })?.message,
+      ).toMatch(/^actor must be/);
+    });
+  });
+
+  describe('boundaries', () => {
+    it('MAX_ACTOR_LENGTH is 200 and MAX_COMMENT_LENGTH is 4000', () => {
+      expect(MAX_ACTOR_LENGTH).toBe(200);
+      expect(MAX_COMMENT_LENGTH).toBe(4000);
+    });
+
+    it.each([
+      [1, null],
+      [MAX_ACTOR_LENGTH - 1, null],
+      [MAX_ACTOR_LENGTH, null],
+      [MAX_ACTOR_LENGTH + 1, DECISION_REJECTIONS.invalid],
+    ])('an actor of %i characters → %s', (length, expected) => {
+      const refusal = refuseDecision('awaiting_decision', NO_CAPABILITIES, {
+        ...valid,
+        actor: 'a'.repeat(length),
+      });
+      expect(refusal?.type ?? null).toBe(expected);
+    });
+
+    it.each([
+      [0, null],
+      [MAX_COMMENT_LENGTH - 1, null],
+      [MAX_COMMENT_LENGTH, null],
+      [MAX_COMMENT_LENGTH + 1, DECISION_REJECTIONS.invalid],
+    ])('a comment of %i characters → %s', (length, expected) => {
+      const refusal = refuseDecision('awaiting_decision', NO_CAPABILITIES, {
+        ...valid,
+        comment: 'c'.repeat(length),
+      });
+      expect(refusal?.type ?? null).toBe(expected);
+    });
+
+    it('accepts an actor with surrounding spaces as long as something is left', () => {
+      expect(
+        refuseDecision('awaiting_decision', NO_CAPABILITIES, { ...valid, actor: ' bob ' }),
+      ).toBeNull();
+    });
+
+    it('accepts an explicitly undefined comment', () => {
+      expect(
+        refuseDecision('awaiting_decision', NO_CAPABILITIES, { ...valid, comment: undefined }),
+      ).toBeNull();
+    });
+  });
+
+  describe('not awaiting a decision', () => {
+    it.each(NOT_AWAITING)('refuses a well-formed decision on a %s case', (status) => {
+      expect(refuseDecision(status, ALL_CAPABILITIES, valid)).toEqual({
+        type: DECISION_REJECTIONS.notAwaitingDecision,
+        message: `case is ${status}, not awaiting a decision`,
+      });
+    });
+
+    it('checks the status before the capabilities', () => {
+      expect(
+        refuseDecision('resolved', NO_CAPABILITIES, { ...valid, decision: 'contain' })?.type,
+      ).toBe(DECISION_REJECTIONS.notAwaitingDecision);
+    });
+  });
+
+  describe('not allowed', () => {
+    it.each(AWAITING)('refuses approve_remediation in %s when nothing is proposed', (status) => {
+      expect(
+        refuseDecision(
+          status,
+          { remediationProposed: false, containmentAvailable: true },
+          { ...valid, decision: 'approve_remediation' },
+        ),
+      ).toEqual({
+        type: DECISION_REJECTIONS.notAllowed,
+        message: 'approve_remediation: no remediation has been proposed for this case',
+      });
+    });
+
+    it.each(AWAITING)('refuses contain in %s when no containment exists', (status) => {
+      expect(
+        refuseDecision(
+          status,
+          { remediationProposed: true, containmentAvailable: false },
+          { ...valid, decision: 'contain' },
+        ),
+      ).toEqual({
+        type: DECISION_REJECTIONS.notAllowed,
+        message: 'contain: no containment action is available for this identity',
+      });
+    });
+  });
+
+  describe('accepted', () => {
+    const accepted = AWAITING.flatMap((status) =>
+      DECISIONS.map((decision) => [status, decision] as const),
+    );
+
+    it.each(accepted)('accepts %s / %s when every capability is present', (status, decision) => {
+      expect(
+        refuseDecision(status, ALL_CAPABILITIES, {
+          decision,
+          actor: 'analyst@example.com',
+          comment: 'checked with the owner',
+        }),
+      ).toBeNull();
+    });
+
+    it.each(['reject', 'accept_risk', 'false_positive'] as const)(
+      'accepts %s without any capability',
+      (decision) => {
+        expect(
+          refuseDecision('awaiting_decision', NO_CAPABILITIES, { decision, actor: 'a' }),
+        ).toBeNull();
+      },
+    );
+
+    it('ignores unknown extra fields', () => {
+      expect(
+        refuseDecision('escalated', NO_CAPABILITIES, { ...valid, ticket: 'SEC-1' }),
+      ).toBeNull();
+    });
+
+    it('agrees with allowedDecisions for every status, capability set and decision', () => {
+      for (const status of CASE_STATUSES) {
+        for (const remediationProposed of [false, true]) {
+          for (const containmentAvailable of [false, true]) {
+            const capabilities = { remediationProposed, containmentAvailable };
+            const allowed = allowedDecisions(status, capabilities);
+            for (const decision of DECISIONS) {
+              const refusal = refuseDecision(status, capabilities, { decision, actor: 'a' });
+              expect({ status, capabilities, decision, accepted: refusal === null }).toEqual({
+                status,
+                capabilities,
+                decision,
+                accepted: allowed.includes(decision),
+              });
+            }
+          }
+        }
+      }
+    });
+  });
+});
