@@ -1,10 +1,12 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { CASE_SEARCH_ATTRIBUTES } from '@vigil/contracts';
+import { temporal } from '@temporalio/proto';
 import { ensureTemporalCli, ensureTemporalTestServer } from '../../scripts/temporal-tools';
 import { WORKFLOW_SOURCE } from '../../apps/worker/src/workflow-source';
 
 const SERVER_START_ATTEMPTS = 3;
+const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 
 /**
  * A real Temporal dev server (the installed CLI) with Vigil's search attributes. The SDK
@@ -29,13 +31,19 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
   }
 }
 
-/** The time-skipping test server, for deadlines. */
-export function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+/** The time-skipping test server, for deadlines, with Vigil's search attributes. */
+export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: {
       executable: { type: 'existing-path', path: ensureTemporalTestServer({ quiet: true }) },
     },
   });
+  // This server lacks ListSearchAttributes, so register without looking first: it is new.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(CASE_SEARCH_ATTRIBUTES.map((key) => [key.name, KEYWORD])),
+  });
+  return env;
 }
 
 /** The workflow code, bundled once per test file. */

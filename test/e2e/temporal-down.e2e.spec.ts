@@ -1,0 +1,43 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startApi, testConfig } from '../support/system';
+
+/** The API while Temporal cannot be reached: it stays up, says so, and loses nothing. */
+describe('API with Temporal unreachable', () => {
+  let db: TestDatabase;
+  let api: INestApplication;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Port 9 (discard) on loopback: nothing listens, connections are refused at once.
+    api = await startApi(
+      testConfig({ address: '127.0.0.1:9', taskQueue: 'nowhere', database: db.settings }),
+    );
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await db?.drop();
+  });
+
+  it('is live but not ready, naming Temporal as the dependency that is down', async () => {
+    await request(api.getHttpServer()).get('/health/live').expect(200);
+    const res = await request(api.getHttpServer()).get('/health/ready').expect(503);
+    expect(res.body).toMatchObject({
+      status: 'unavailable',
+      checks: {
+        database: { status: 'up' },
+        temporal: { status: 'down', error: expect.any(String) },
+      },
+    });
+  });
+
+  it('answers a report with 503 temporal_unavailable, which the client may retry', async () => {
+    const res = await request(api.getHttpServer())
+      .post('/v1/exceptions')
+      .send({ identityId: 'svc-payments', kind: 'novel_scope', severity: 'high' })
+      .expect(503);
+    expect(res.body).toMatchObject({ code: 'temporal_unavailable', requestId: expect.any(String) });
+  });
+});
