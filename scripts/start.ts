@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Connection } from '@temporalio/client';
 import {
   ConfigError,
   loadConfig,
@@ -13,7 +14,7 @@ import { createDataSource, migrate } from '@vigil/persistence';
 import { colorEnabled, errorMessage, log, printLine, setLogLevel } from './launcher/log';
 import { isPortFree, reachableHost } from './launcher/ports';
 import { findRepoRoot } from './launcher/root';
-import { Supervisor } from './launcher/supervisor';
+import { Supervisor, type Child } from './launcher/supervisor';
 import {
   DEV_SERVER_IP,
   TemporalUnreachableError,
@@ -22,6 +23,7 @@ import {
   devServerDatabase,
   loadTemporalTools,
   registerSearchAttributes,
+  waitForWorkerPoller,
 } from './launcher/temporal';
 
 /**
@@ -31,7 +33,7 @@ import {
  */
 
 const TEMPORAL_TIMEOUT_MS = 60_000;
-const API_READY_TIMEOUT_MS = 90_000;
+const APPS_READY_TIMEOUT_MS = 90_000;
 const API_PROBE_TIMEOUT_MS = 5_000;
 const API_PROBE_INTERVAL_MS = 500;
 
@@ -39,6 +41,8 @@ interface TemporalTarget {
   readonly address: string;
   /** The Web UI, when the launcher runs the dev server. */
   readonly uiUrl?: string;
+  /** Open until startup is over; the launcher then leaves Temporal to the apps. */
+  readonly connection: Connection;
 }
 
 function readConfig(): VigilConfig {
@@ -73,12 +77,8 @@ async function useExternalTemporal(
   const { address, namespace } = config.temporal;
   log.info(`using the Temporal at ${address} (TEMPORAL_ADDRESS), namespace ${namespace}`);
   const connection = await connectWhenUp(address, TEMPORAL_TIMEOUT_MS, signal);
-  try {
-    await registerSearchAttributes(connection, namespace);
-  } finally {
-    await connection.close();
-  }
-  return { address };
+  await registerSearchAttributes(connection, namespace);
+  return { address, connection };
 }
 
 async function startDevServer(
@@ -109,22 +109,16 @@ async function startDevServer(
     stage: 'temporal',
     quietWhileStopping: true,
   });
-  let connection;
-  try {
-    connection = await connectWhenUp(address, TEMPORAL_TIMEOUT_MS, supervisor.signal);
-  } catch (error) {
-    if (error instanceof TemporalUnreachableError) {
-      log.error('last output of the Temporal dev server:');
+  const connection = await connectWhenUp(address, TEMPORAL_TIMEOUT_MS, supervisor.signal).catch(
+    (error: unknown) => {
+      if (!(error instanceof TemporalUnreachableError)) throw error;
+      log.error(`${error.message}; the dev server's last output:`);
       for (const line of server.tail.lines()) printLine('temporal', line, 'stderr');
-    }
-    throw error;
-  }
-  try {
-    await registerSearchAttributes(connection, namespace);
-  } finally {
-    await connection.close();
-  }
-  return { address, uiUrl: `http://localhost:${uiPort}` };
+      throw new Error('the Temporal dev server did not start');
+    },
+  );
+  await registerSearchAttributes(connection, namespace);
+  return { address, uiUrl: `http://localhost:${uiPort}`, connection };
 }
 
 /** Run once here, so the API and the worker never race each other to migrate. */
@@ -144,19 +138,26 @@ async function migrateDatabase(database: DatabaseSettings): Promise<void> {
   }
 }
 
-function startApps(root: string, temporalAddress: string, supervisor: Supervisor): void {
+function appEnv(temporalAddress: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: temporalAddress };
   // Nest colours its logs unless NO_COLOR is set, even into a pipe.
   if (!colorEnabled) env.NO_COLOR = '1';
-  for (const name of ['api', 'worker'] as const) {
-    supervisor.start({
-      name,
-      command: process.execPath,
-      args: [path.join(root, 'dist', 'apps', name, 'src', 'main.js')],
-      env,
-      stage: 'apps',
-    });
-  }
+  return env;
+}
+
+function startApp(
+  name: 'api' | 'worker',
+  root: string,
+  env: NodeJS.ProcessEnv,
+  supervisor: Supervisor,
+): Child {
+  return supervisor.start({
+    name,
+    command: process.execPath,
+    args: [path.join(root, 'dist', 'apps', name, 'src', 'main.js')],
+    env,
+    stage: 'apps',
+  });
 }
 
 async function probe(url: string, signal: AbortSignal): Promise<string> {
@@ -172,7 +173,7 @@ async function probe(url: string, signal: AbortSignal): Promise<string> {
 
 async function waitForApi(config: VigilConfig, signal: AbortSignal): Promise<void> {
   const url = `http://${reachableHost(config.api.host)}:${config.api.port}/health/ready`;
-  const deadline = Date.now() + API_READY_TIMEOUT_MS;
+  const deadline = Date.now() + APPS_READY_TIMEOUT_MS;
   let last = 'no answer';
   while (Date.now() < deadline) {
     last = await probe(url, signal);
@@ -180,7 +181,31 @@ async function waitForApi(config: VigilConfig, signal: AbortSignal): Promise<voi
     log.debug(`API not ready yet: ${last}`);
     await delay(API_PROBE_INTERVAL_MS, undefined, { signal });
   }
-  throw new Error(`the API was not ready within ${API_READY_TIMEOUT_MS / 1000} s (${last})`);
+  throw new Error(`the API was not ready within ${APPS_READY_TIMEOUT_MS / 1000} s (${last})`);
+}
+
+/** The API answers before the worker has bundled its workflows: cases wait until it polls. */
+async function waitForWorker(
+  config: VigilConfig,
+  connection: Connection,
+  worker: Child,
+  signal: AbortSignal,
+): Promise<void> {
+  const polling =
+    worker.pid !== undefined &&
+    (await waitForWorkerPoller(
+      connection,
+      config.temporal,
+      worker.pid,
+      APPS_READY_TIMEOUT_MS,
+      signal,
+    ));
+  if (!polling) {
+    log.warn(
+      `the worker is not polling ${config.temporal.taskQueue} yet; ` +
+        'reported cases wait in the queue until it does',
+    );
+  }
 }
 
 function printBanner(config: VigilConfig, temporal: TemporalTarget, startedAt: number): void {
@@ -206,9 +231,18 @@ async function launch(config: VigilConfig, supervisor: Supervisor): Promise<void
   const temporal: TemporalTarget = process.env.TEMPORAL_ADDRESS?.trim()
     ? await useExternalTemporal(config, supervisor.signal)
     : await startDevServer(config, root, supervisor);
-  await migrateDatabase(config.database);
-  startApps(root, temporal.address, supervisor);
-  await waitForApi(config, supervisor.signal);
+  try {
+    await migrateDatabase(config.database);
+    const env = appEnv(temporal.address);
+    startApp('api', root, env, supervisor);
+    const worker = startApp('worker', root, env, supervisor);
+    await Promise.all([
+      waitForApi(config, supervisor.signal),
+      waitForWorker(config, temporal.connection, worker, supervisor.signal),
+    ]);
+  } finally {
+    await temporal.connection.close();
+  }
   printBanner(config, temporal, startedAt);
 }
 

@@ -177,6 +177,8 @@ export class Supervisor {
   installHandlers(): void {
     for (const name of HANDLED_SIGNALS) process.on(name, () => this.onSignal(name));
     process.on('exit', () => this.killAll());
+    // Once the terminal is gone (SIGHUP) writes to it fail; stopping cleanly matters more.
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   }
 
   start(spec: ChildSpec): Child {
@@ -221,12 +223,13 @@ export class Supervisor {
   private async onExit(child: Child, how: string): Promise<void> {
     if (child.pid !== undefined) this.watchdog?.unwatch(child.pid);
     if (!this.stopping) await child.drainOutput();
+    // Checked after the drain too: a shutdown may have begun meanwhile.
     if (this.stopping) {
       log.info(`${child.spec.name} stopped (${how})`);
-      return;
+    } else {
+      log.error(`${child.spec.name} exited unexpectedly (${how}); stopping the rest`);
+      await this.shutdown(1);
     }
-    log.error(`${child.spec.name} exited unexpectedly (${how}); stopping the rest`);
-    await this.shutdown(1);
   }
 
   private onSignal(name: NodeJS.Signals): void {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_FLAGS, ensureSearchAttributes } from '@vigil/temporal';
 import type * as TemporalTools from '../temporal-tools';
 import { errorMessage, log } from './log';
@@ -10,6 +11,8 @@ export const DEV_SERVER_IP = '127.0.0.1';
 
 const CONNECT_ATTEMPT_MS = 1_000;
 const CONNECT_RETRY_INTERVAL_MS = 500;
+const POLLER_CHECK_INTERVAL_MS = 500;
+const POLLER_CHECK_TIMEOUT_MS = 5_000;
 
 export interface DevServerOptions {
   readonly dataDir: string;
@@ -98,4 +101,38 @@ export async function registerSearchAttributes(
       ? `registered search attributes in namespace ${namespace}: ${added.join(', ')}`
       : `search attributes already registered in namespace ${namespace}`,
   );
+}
+
+/**
+ * Waits until the worker process `pid` polls the task queue, as Temporal sees it. The SDK
+ * names a worker `<pid>@<host>` unless told otherwise, which tells it from other workers
+ * polling the same queue. False when the time is up.
+ */
+export async function waitForWorkerPoller(
+  connection: Connection,
+  settings: { readonly namespace: string; readonly taskQueue: string },
+  pid: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const { pollers } = await connection.withDeadline(Date.now() + POLLER_CHECK_TIMEOUT_MS, () =>
+        connection.workflowService.describeTaskQueue({
+          namespace: settings.namespace,
+          taskQueue: {
+            name: settings.taskQueue,
+            kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+          },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        }),
+      );
+      if (pollers.some((poller) => poller.identity?.startsWith(`${pid}@`))) return true;
+    } catch (error) {
+      log.debug(`could not list the pollers of ${settings.taskQueue}: ${errorMessage(error)}`);
+    }
+    await delay(POLLER_CHECK_INTERVAL_MS, undefined, { signal });
+  }
+  return false;
 }

@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig, nestLogLevels } from '@vigil/config';
+import { installTemporalRuntime } from './temporal-runtime';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
+  const { logLevel } = loadConfig();
+  installTemporalRuntime(logLevel);
   const app = await NestFactory.createApplicationContext(WorkerModule, {
-    logger: nestLogLevels(loadConfig().logLevel),
+    logger: nestLogLevels(logLevel),
   });
   app.enableShutdownHooks();
 }
