@@ -2,7 +2,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { caseWorkflowId, decideUpdate, stateQuery } from '@vigil/contracts';
 import { createActivities } from '../../activities';
-import { aReport, report } from '../support/cases';
+import { deliverReport } from '@vigil/temporal';
+import { aReport } from '../support/cases';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bundleWorkflows, startTimeSkippingServer } from '../support/temporal';
 
@@ -32,7 +33,7 @@ describe('an undecided case over time', () => {
     const handle = env.client.workflow.getHandle(caseWorkflowId(exception.fingerprint));
 
     const decided = await worker.runUntil(async () => {
-      await report(env.client, taskQueue, exception);
+      await deliverReport(env.client, taskQueue, exception);
       const startedAt = await env.currentTimeMs();
       await env.sleep('90 days');
       expect((await env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(90 * 86_400_000);

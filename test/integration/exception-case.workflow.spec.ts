@@ -17,7 +17,8 @@ import {
 import { CaseEntity, CaseOutcomeEntity, TimelineEntryEntity } from '@vigil/persistence';
 import { createActivities } from '../../activities';
 import { ensureTemporalCli } from '../../scripts/temporal-tools';
-import { aReport, report } from '../support/cases';
+import { deliverReport } from '@vigil/temporal';
+import { aReport } from '../support/cases';
 import { eventually } from '../support/eventually';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bundleWorkflows, startDevServer } from '../support/temporal';
@@ -66,8 +67,8 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
 
   it('opens a case, takes repeats as occurrences and resolves on a decision', async () => {
     const first = aReport({ severity: 'medium' });
-    const started = await report(env.client, taskQueue, first);
-    const repeat = await report(env.client, taskQueue, {
+    const started = await deliverReport(env.client, taskQueue, first);
+    const repeat = await deliverReport(env.client, taskQueue, {
       ...aReport(),
       fingerprint: first.fingerprint,
       severity: 'critical',
@@ -134,7 +135,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
 
   it('keeps the four search attributes current', async () => {
     const exception = aReport({ identityId: 'svc-ledger', kind: 'rate_spike', severity: 'low' });
-    await report(env.client, taskQueue, exception);
+    await deliverReport(env.client, taskQueue, exception);
     await awaitingDecision(exception.fingerprint);
     const handle = handleOf(exception.fingerprint);
 
@@ -160,7 +161,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
 
   it('refuses invalid or inapplicable decisions in the validator, leaving history untouched', async () => {
     const exception = aReport();
-    await report(env.client, taskQueue, exception);
+    await deliverReport(env.client, taskQueue, exception);
     await awaitingDecision(exception.fingerprint);
     const handle = handleOf(exception.fingerprint);
     const acceptedUpdates = async () =>
@@ -193,7 +194,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
 
   it('takes a decision from the Temporal CLI', async () => {
     const exception = aReport({ identityId: 'svc-cli' });
-    const { runId } = await report(env.client, taskQueue, exception);
+    const { runId } = await deliverReport(env.client, taskQueue, exception);
     await awaitingDecision(exception.fingerprint);
     const cli = ensureTemporalCli({ quiet: true });
     const common = [
@@ -239,7 +240,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
 
   it('opens a new case when a resolved fingerprint recurs', async () => {
     const exception = aReport();
-    const first = await report(env.client, taskQueue, exception);
+    const first = await deliverReport(env.client, taskQueue, exception);
     await awaitingDecision(exception.fingerprint);
     await handleOf(exception.fingerprint).executeUpdate(decideUpdate, {
       args: [{ decision: 'false_positive', actor: 'alice' }],
@@ -248,7 +249,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
       .getHandle(caseWorkflowId(exception.fingerprint), first.runId)
       .result();
 
-    const again = await report(env.client, taskQueue, {
+    const again = await deliverReport(env.client, taskQueue, {
       ...aReport(),
       fingerprint: exception.fingerprint,
     });

@@ -5,7 +5,8 @@ import {
   occurrenceSignal,
   type DecisionInput,
 } from '@vigil/contracts';
-import { aReport, report } from '../support/cases';
+import { deliverReport } from '@vigil/temporal';
+import { aReport } from '../support/cases';
 
 /**
  * The paths a case can take, driven against a real server. Their recorded histories are
@@ -26,7 +27,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'decided-without-repeats',
     async run(client, taskQueue) {
       const exception = aReport({ identityId: 'svc-payments', kind: 'novel_scope' });
-      await report(client, taskQueue, exception);
+      await deliverReport(client, taskQueue, exception);
       const workflowId = caseWorkflowId(exception.fingerprint);
       await decide(client, workflowId, { decision: 'accept_risk', actor: 'alice@example.com' });
       await client.workflow.getHandle(workflowId).result();
@@ -37,10 +38,10 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'repeats-raise-severity-then-false-positive',
     async run(client, taskQueue) {
       const exception = aReport({ identityId: 'svc-ledger', kind: 'rate_spike', severity: 'low' });
-      await report(client, taskQueue, exception);
+      await deliverReport(client, taskQueue, exception);
       const workflowId = caseWorkflowId(exception.fingerprint);
       const handle = client.workflow.getHandle(workflowId);
-      await report(client, taskQueue, {
+      await deliverReport(client, taskQueue, {
         ...aReport(),
         fingerprint: exception.fingerprint,
         severity: 'medium',
@@ -66,7 +67,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'occurrence-flood-then-reject',
     async run(client, taskQueue) {
       const exception = aReport({ identityId: 'agent-support-bot', kind: 'policy_violation' });
-      await report(client, taskQueue, exception);
+      await deliverReport(client, taskQueue, exception);
       const workflowId = caseWorkflowId(exception.fingerprint);
       const handle = client.workflow.getHandle(workflowId);
       for (let i = 0; i < 40; i += 1) {

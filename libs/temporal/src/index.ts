@@ -1,3 +1,4 @@
 export * from './connection';
 export * from './search-attributes';
 export * from './signal-with-start';
+export * from './case-reports';

@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   DECISION_REJECTIONS,
@@ -112,7 +117,7 @@ export class CasesService {
     try {
       return await withTimeout(this.client, call);
     } catch (error) {
-      if (isNotFound(error) || (error instanceof Error && error.name === 'WorkflowNotFoundError')) {
+      if (isNotFound(error) || error instanceof WorkflowNotFoundError) {
         throw ApiError.notFound('case_not_found', 'no such case');
       }
       throw asUnavailable(error) ?? error;

@@ -74,7 +74,10 @@ export function describeError(error: unknown): {
   const parserError = bodyParserError(error);
   if (parserError) {
     const { status, code, message } = parserError;
-    return { status, body: { code, message } };
+    const limit = (error as { limit?: unknown }).limit;
+    const detail =
+      code === 'payload_too_large' && typeof limit === 'number' ? ` (limit ${limit} bytes)` : '';
+    return { status, body: { code, message: `${message}${detail}` } };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -2,20 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import {
-  EXCEPTION_CASE_WORKFLOW,
-  VigilCaseStatus,
-  VigilExceptionKind,
-  VigilIdentity,
-  VigilSeverity,
   caseWorkflowId,
-  occurrenceSignal,
-  type CaseInput,
   type ExceptionReport,
   type ReportExceptionResponse,
 } from '@vigil/contracts';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { defaultFingerprint } from '@vigil/domain';
-import { signalWithStart, withTimeout } from '@vigil/temporal';
+import { deliverReport, withTimeout } from '@vigil/temporal';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module';
 import { asUnavailable } from '../temporal/temporal-errors';
 import type { ReportExceptionDto } from './dto/report-exception.dto';
@@ -47,21 +40,7 @@ export class ExceptionsService {
     };
     try {
       const { runId, started } = await withTimeout(this.client, () =>
-        signalWithStart(this.client, {
-          workflowType: EXCEPTION_CASE_WORKFLOW,
-          workflowId,
-          taskQueue: this.config.temporal.taskQueue,
-          args: [{ report } satisfies CaseInput],
-          signalName: occurrenceSignal.name,
-          signalArgs: [report],
-          requestId: report.reportId,
-          searchAttributes: [
-            { key: VigilIdentity, value: report.identityId },
-            { key: VigilExceptionKind, value: report.kind },
-            { key: VigilSeverity, value: report.severity },
-            { key: VigilCaseStatus, value: 'open' },
-          ],
-        }),
+        deliverReport(this.client, this.config.temporal.taskQueue, report),
       );
       const caseId = started ? runId : await this.firstRunId(workflowId, runId);
       this.logger.log(
