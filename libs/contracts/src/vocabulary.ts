@@ -10,8 +10,17 @@ export const IDENTITY_KINDS = [
   'certificate',
   'workload',
   'ai_agent',
+  // Seen in telemetry before anyone registered it.
+  'unclassified',
 ] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+
+export const IDENTITY_STATUSES = ['active', 'suspended', 'retired'] as const;
+export type IdentityStatus = (typeof IDENTITY_STATUSES)[number];
+
+/** How much harm misuse of a resource does; declared per identity as pattern tiers. */
+export const SENSITIVITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Sensitivity = (typeof SENSITIVITIES)[number];
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -1,3 +1,4 @@
 export * from './fingerprint';
 export * from './severity';
 export * from './case-lifecycle';
+export * from './baseline/types';
