@@ -7,7 +7,12 @@ import type {
   RecordCaseProgressInput,
   TimelineEntry,
 } from '@vigil/contracts';
-import { CaseEntity, CaseOutcomeEntity, TimelineEntryEntity } from '@vigil/persistence';
+import {
+  CaseEntity,
+  CaseOutcomeEntity,
+  TimelineEntryEntity,
+  writeTransaction,
+} from '@vigil/persistence';
 
 export interface CaseRecordDeps {
   readonly dataSource: DataSource;
@@ -23,7 +28,7 @@ export function createCaseRecordActivities(deps: CaseRecordDeps): CaseActivities
 
   return {
     async recordCaseProgress({ snapshot, entries }: RecordCaseProgressInput): Promise<void> {
-      await deps.dataSource.transaction(async (manager) => {
+      await writeTransaction(deps.dataSource, async (manager) => {
         await upsertSnapshot(manager, snapshot, now());
         await insertEntries(manager, snapshot.caseId, entries);
       });
@@ -32,23 +37,25 @@ export function createCaseRecordActivities(deps: CaseRecordDeps): CaseActivities
     async recordCaseOutcome(outcome: CaseOutcome): Promise<void> {
       const openedAt = new Date(outcome.openedAt);
       const resolvedAt = new Date(outcome.resolvedAt);
-      await deps.dataSource
-        .createQueryBuilder()
-        .insert()
-        .into(CaseOutcomeEntity)
-        .values({
-          caseId: outcome.caseId,
-          resolution: outcome.resolution,
-          disposition: outcome.disposition,
-          decidedBy: outcome.decidedBy,
-          occurrences: outcome.occurrences,
-          openedAt,
-          resolvedAt,
-          timeToResolveMs: Math.max(0, resolvedAt.getTime() - openedAt.getTime()),
-          recordedAt: now(),
-        })
-        .orIgnore()
-        .execute();
+      await writeTransaction(deps.dataSource, (manager) =>
+        manager
+          .createQueryBuilder()
+          .insert()
+          .into(CaseOutcomeEntity)
+          .values({
+            caseId: outcome.caseId,
+            resolution: outcome.resolution,
+            disposition: outcome.disposition,
+            decidedBy: outcome.decidedBy,
+            occurrences: outcome.occurrences,
+            openedAt,
+            resolvedAt,
+            timeToResolveMs: Math.max(0, resolvedAt.getTime() - openedAt.getTime()),
+            recordedAt: now(),
+          })
+          .orIgnore()
+          .execute(),
+      );
     },
   };
 }

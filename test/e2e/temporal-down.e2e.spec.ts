@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { ReportOutbox } from '@vigil/persistence';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startApi, testConfig } from '../support/system';
 
@@ -39,5 +40,24 @@ describe('API with Temporal unreachable', () => {
       .send({ identityId: 'svc-payments', kind: 'novel_scope', severity: 'high' })
       .expect(503);
     expect(res.body).toMatchObject({ code: 'temporal_unavailable', requestId: expect.any(String) });
+  });
+
+  it('ingests events and keeps the exceptions they raise until Temporal is back', async () => {
+    const res = await request(api.getHttpServer())
+      .post('/v1/events')
+      .send([
+        {
+          id: 'evt-down-1',
+          time: '2026-11-01T10:00:00Z',
+          identityId: 'svc-unknown',
+          type: 'api.called',
+        },
+      ])
+      .expect(200);
+    expect(res.body).toMatchObject({ accepted: 1, duplicates: 0, rejected: [] });
+    expect(res.body.exceptions).toEqual([
+      expect.objectContaining({ kind: 'unclassified_identity', caseId: null, pending: true }),
+    ]);
+    expect(await api.get(ReportOutbox).count()).toBe(1);
   });
 });

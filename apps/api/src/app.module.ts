@@ -1,19 +1,42 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import type { RouteInfo } from '@nestjs/common/interfaces';
 import { ConfigModule } from '@vigil/config';
 import { PersistenceModule } from '@vigil/persistence';
 import { CasesModule } from './cases/cases.module';
+import { batchBodyMiddleware } from './common/batch-body';
 import { jsonBodyMiddleware } from './common/body-parsing';
 import { requestIdMiddleware } from './common/request-id';
+import { EventsModule } from './events/events.module';
 import { ExceptionsModule } from './exceptions/exceptions.module';
 import { HealthController } from './health/health.controller';
+import { IdentitiesModule } from './identities/identities.module';
 import { TemporalModule } from './temporal/temporal.module';
 
+/** Routes whose body is a batch: a JSON array or NDJSON, up to 5 MiB. */
+const BATCH_ROUTES: RouteInfo[] = [
+  { path: 'v1/events', method: RequestMethod.POST },
+  { path: 'v1/identities/import', method: RequestMethod.POST },
+];
+
 @Module({
-  imports: [ConfigModule, PersistenceModule, TemporalModule, ExceptionsModule, CasesModule],
+  imports: [
+    ConfigModule,
+    PersistenceModule,
+    TemporalModule,
+    ExceptionsModule,
+    CasesModule,
+    IdentitiesModule,
+    EventsModule,
+  ],
   controllers: [HealthController],
 })
 export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(requestIdMiddleware, jsonBodyMiddleware()).forRoutes('*path');
+    consumer.apply(requestIdMiddleware).forRoutes('*path');
+    consumer.apply(batchBodyMiddleware()).forRoutes(...BATCH_ROUTES);
+    consumer
+      .apply(jsonBodyMiddleware())
+      .exclude(...BATCH_ROUTES)
+      .forRoutes('*path');
   }
 }

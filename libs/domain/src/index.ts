@@ -1,4 +1,6 @@
 export * from './fingerprint';
 export * from './severity';
 export * from './case-lifecycle';
-export * from './baseline/types';
+export * from './baseline';
+export * from './detection';
+export * from './telemetry';

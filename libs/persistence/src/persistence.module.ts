@@ -1,9 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { dataSourceOptions } from './data-source';
+import { STORE_PROVIDERS } from './stores/stores.providers';
 
-/** The database for a Nest process; the DataSource is injectable, repositories via forFeature. */
+/** The database for a Nest process: the DataSource and the stores built on it, injectable anywhere. */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -15,5 +17,7 @@ import { dataSourceOptions } from './data-source';
       }),
     }),
   ],
+  providers: STORE_PROVIDERS,
+  exports: STORE_PROVIDERS,
 })
 export class PersistenceModule {}

@@ -15,6 +15,7 @@ import {
 } from '@vigil/contracts';
 import { FINGERPRINT_PATTERN } from '@vigil/domain';
 import { withTimeout } from '@vigil/temporal';
+import { API_ACTOR } from '../common/actor';
 import { ApiError } from '../common/api-error';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module';
 import { asUnavailable, isNotFound } from '../temporal/temporal-errors';
@@ -31,8 +32,6 @@ interface CaseLocation {
   readonly caseId: string;
   readonly workflowId: string;
 }
-
-export const DEFAULT_DECISION_ACTOR = 'api';
 
 @Injectable()
 export class CasesService {
@@ -59,7 +58,7 @@ export class CasesService {
       throw notAwaiting(`case is resolved as ${recorded.resolution}`);
     const input: DecisionInput = {
       decision: dto.decision,
-      actor: dto.actor ?? DEFAULT_DECISION_ACTOR,
+      actor: dto.actor ?? API_ACTOR,
       ...(dto.comment !== undefined ? { comment: dto.comment } : {}),
     };
     try {

@@ -20,7 +20,7 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-function firstProblem(
+export function firstProblem(
   errors: ValidationError[],
   parent = '',
 ): { field: string; message: string } | undefined {

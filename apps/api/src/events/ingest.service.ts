@@ -1,0 +1,242 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  type ExceptionReport,
+  type Identity,
+  type RaisedException,
+  type TelemetryEvent,
+} from '@vigil/contracts';
+import {
+  BatchFormatError,
+  DEFAULT_LEARNING,
+  DEFAULT_THRESHOLDS,
+  maxSeverity,
+  parseBatch,
+  processEvent,
+  validateEvent,
+  type Baseline,
+  type BaselineDelta,
+  type DetectionSettings,
+  type EventRejection,
+} from '@vigil/domain';
+import { BaselineStore, EventLedger, IdentityStore, ThresholdStore } from '@vigil/persistence';
+import { ApiError } from '../common/api-error';
+import type { BatchBody } from '../common/batch-body';
+import { BaselineCache } from './baseline-cache';
+import { CaseReporter } from './case-reporter';
+import type { IngestResultDto, RaisedExceptionDto } from './dto/ingest-result.dto';
+
+export const MAX_BATCH_EVENTS = 5_000;
+/** Thresholds change rarely (tuning runs); re-read them at most this often. */
+const THRESHOLDS_TTL_MS = 30_000;
+/** Event ids quoted in a case's evidence, of the events in one batch that raised it. */
+const EVIDENCE_EVENT_IDS = 20;
+
+interface ValidEvent {
+  readonly event: TelemetryEvent;
+  readonly timeMs: number;
+}
+
+/**
+ * `POST /v1/events`: validate each event, keep the new ones (by id), run the detectors
+ * against each identity's baseline, absorb the events into it, and open or join a case for
+ * every exception that passes its detector's threshold.
+ */
+@Injectable()
+export class IngestService {
+  private readonly logger = new Logger(IngestService.name);
+  private readonly baselines: BaselineCache;
+  private thresholds: { values: DetectionSettings['thresholds']; readAt: number } | null = null;
+
+  constructor(
+    private readonly ledger: EventLedger,
+    private readonly baselineStore: BaselineStore,
+    private readonly identities: IdentityStore,
+    private readonly thresholdStore: ThresholdStore,
+    private readonly reporter: CaseReporter,
+  ) {
+    this.baselines = new BaselineCache(baselineStore);
+  }
+
+  async ingest(body: BatchBody): Promise<IngestResultDto> {
+    const { valid, rejected } = this.validate(body);
+    const fresh = await this.ledger.recordNew(valid.map((v) => v.event));
+    const seen = new Set<string>();
+    const events = valid
+      .filter(({ event }) => fresh.has(event.id) && !seen.has(event.id) && seen.add(event.id))
+      .sort((a, b) => a.timeMs - b.timeMs);
+    const duplicates = valid.length - events.length;
+
+    let raised: RaisedException[];
+    let identities: Map<string, Identity>;
+    try {
+      ({ raised, identities } = await this.detectAndAbsorb(events));
+    } catch (error) {
+      // Unprocessed events must not count as seen, or the client's retry would skip them.
+      await this.ledger.forget(events.map((e) => e.event.id));
+      throw error;
+    }
+    const exceptions = await this.openCases(raised, events, identities);
+    return { accepted: events.length, duplicates, rejected, exceptions };
+  }
+
+  private validate(body: BatchBody): { valid: ValidEvent[]; rejected: EventRejection[] } {
+    let parsed;
+    try {
+      parsed = parseBatch(body.text, body.format, 'events');
+    } catch (error) {
+      if (error instanceof BatchFormatError)
+        throw new ApiError(400, 'malformed_json', error.message);
+      throw error;
+    }
+    if (parsed.items.length > MAX_BATCH_EVENTS) {
+      throw new ApiError(
+        413,
+        'payload_too_large',
+        `batch has ${parsed.items.length} events; the limit is ${MAX_BATCH_EVENTS} per request`,
+      );
+    }
+    const now = Date.now();
+    const valid: ValidEvent[] = [];
+    const rejected = [...parsed.rejected];
+    parsed.items.forEach((item, index) => {
+      if (item === undefined) return;
+      const result = validateEvent(item, index, now);
+      if (result.ok) valid.push({ event: result.event, timeMs: result.timeMs });
+      else rejected.push(result.rejection);
+    });
+    rejected.sort((a, b) => a.index - b.index);
+    return { valid, rejected };
+  }
+
+  private async detectAndAbsorb(
+    events: readonly ValidEvent[],
+  ): Promise<{ raised: RaisedException[]; identities: Map<string, Identity> }> {
+    if (events.length === 0) return { raised: [], identities: new Map() };
+    const ids = [...new Set(events.map((e) => e.event.identityId))];
+    const [identities, baselines, settings] = await Promise.all([
+      this.identitiesFor(ids),
+      this.baselines.getMany(ids),
+      this.settings(),
+    ]);
+    // Synchronous from detection to taking the deltas: no other request's events can slip
+    // into this batch's deltas through the shared baselines.
+    const raised: RaisedException[] = [];
+    for (const { event, timeMs } of events) {
+      const found = processEvent(
+        event,
+        identities.get(event.identityId)!,
+        baselines.get(event.identityId)!,
+        settings,
+        timeMs,
+      );
+      for (const exception of found) raised.push(exception);
+    }
+    const deltas = takeDeltas(baselines);
+    try {
+      await this.baselineStore.apply(deltas);
+    } catch (error) {
+      this.baselines.invalidate(ids);
+      throw error;
+    }
+    return { raised, identities };
+  }
+
+  /** The identities of a batch; unknown ones are registered as `unclassified`, not dropped. */
+  private async identitiesFor(ids: readonly string[]): Promise<Map<string, Identity>> {
+    const known = await this.identities.getMany(ids);
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length === 0) return known;
+    const created = await this.identities.registerUnknown(unknown);
+    if (created.length > 0)
+      this.logger.log(`registered unclassified identities: ${created.join(', ')}`);
+    for (const [id, identity] of await this.identities.getMany(unknown)) known.set(id, identity);
+    return known;
+  }
+
+  private async settings(): Promise<DetectionSettings> {
+    const now = Date.now();
+    if (!this.thresholds || now - this.thresholds.readAt > THRESHOLDS_TTL_MS) {
+      const overrides = await this.thresholdStore.all();
+      this.thresholds = { values: { ...DEFAULT_THRESHOLDS, ...overrides }, readAt: now };
+    }
+    return { thresholds: this.thresholds.values, learning: DEFAULT_LEARNING };
+  }
+
+  /** One report per fingerprint per batch; repeats within the batch are counted in its evidence. */
+  private async openCases(
+    raised: readonly RaisedException[],
+    events: readonly ValidEvent[],
+    identities: ReadonlyMap<string, Identity>,
+  ): Promise<RaisedExceptionDto[]> {
+    if (raised.length === 0) return [];
+    const byFingerprint = new Map<string, RaisedException[]>();
+    for (const exception of raised) {
+      const group = byFingerprint.get(exception.fingerprint);
+      if (group) group.push(exception);
+      else byFingerprint.set(exception.fingerprint, [exception]);
+    }
+    const times = new Map(events.map((e) => [e.event.id, e.event.time]));
+    const reportedAt = new Date().toISOString();
+    const reports = [...byFingerprint.values()].map((group) =>
+      reportOf(group, identities.get(group[0]!.identityId)!, times, reportedAt),
+    );
+    const outcomes = await this.reporter.report(reports);
+    return reports.map((report, i) => ({
+      ...outcomes[i]!,
+      kind: report.kind,
+      identityId: report.identityId,
+      severity: report.severity,
+    }));
+  }
+}
+
+function takeDeltas(baselines: ReadonlyMap<string, Baseline>): BaselineDelta[] {
+  const deltas: BaselineDelta[] = [];
+  for (const baseline of baselines.values()) {
+    const delta = baseline.takeDelta();
+    if (delta) deltas.push(delta);
+  }
+  return deltas;
+}
+
+function reportOf(
+  group: readonly RaisedException[],
+  identity: Identity,
+  eventTimes: ReadonlyMap<string, string>,
+  reportedAt: string,
+): ExceptionReport {
+  const first = group[0]!;
+  const { deviation } = first;
+  const severity = group.reduce((worst, e) => maxSeverity(worst, e.severity), first.severity);
+  return {
+    reportId: randomUUID(),
+    identityId: first.identityId,
+    kind: deviation.kind,
+    severity,
+    fingerprint: first.fingerprint,
+    reportedAt,
+    evidence: {
+      detector: deviation.kind,
+      reason: deviation.reason,
+      score: deviation.score,
+      value: deviation.value,
+      owasp: deviation.owasp,
+      nist: deviation.nist,
+      eventTime: eventTimes.get(first.eventId) ?? null,
+      eventIds: group.slice(0, EVIDENCE_EVENT_IDS).map((e) => e.eventId),
+      eventsInBatch: group.length,
+      details: deviation.evidence,
+      identity: {
+        kind: identity.kind,
+        owner: identity.owner,
+        team: identity.team,
+        vendor: identity.vendor,
+        criticality: identity.criticality,
+        environment: identity.environment,
+      },
+      // Vendor oversight: a third-party app's case goes to whoever owns the vendor relationship.
+      routeTo: identity.owner,
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { API_ACTOR } from '../common/actor';
+import type { BatchBody } from '../common/batch-body';
+import { ApiErrorResponses } from '../common/openapi';
+import { IdentityDto } from './dto/identity.dto';
+import {
+  IdentityListDto,
+  IdentityResponseDto,
+  ImportResultDto,
+  identityResponse,
+} from './dto/identity-response.dto';
+import { ListIdentitiesQuery } from './dto/list-identities.query';
+import type { BaselineView } from './baseline-view';
+import { IdentitiesService } from './identities.service';
+
+@ApiTags('identities')
+@Controller('v1/identities')
+export class IdentitiesController {
+  constructor(private readonly identities: IdentitiesService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List identities, by id' })
+  @ApiOkResponse({ type: IdentityListDto })
+  @ApiErrorResponses(400)
+  async list(@Query() query: ListIdentitiesQuery): Promise<IdentityListDto> {
+    const page = await this.identities.list(query);
+    return { items: page.items.map(identityResponse), nextCursor: page.nextCursor };
+  }
+
+  @Post('import')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Import identities in bulk',
+    description:
+      'A JSON array or NDJSON of identities, each with its `id`. Valid ones are created or replaced; invalid ones are listed by index and change nothing.',
+  })
+  @ApiConsumes('application/json', 'application/x-ndjson')
+  @ApiBody({ schema: { type: 'array', items: { type: 'object' } } })
+  @ApiOkResponse({ type: ImportResultDto })
+  @ApiErrorResponses(400, 413, 415)
+  import(@Body() body: BatchBody): Promise<ImportResultDto> {
+    return this.identities.import(body.text, body.format, API_ACTOR);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'An identity' })
+  @ApiOkResponse({ type: IdentityResponseDto })
+  @ApiErrorResponses(404)
+  async get(@Param('id') id: string): Promise<IdentityResponseDto> {
+    return identityResponse(await this.identities.get(id));
+  }
+
+  @Get(':id/baseline')
+  @ApiOperation({
+    summary: "An identity's learned baseline",
+    description:
+      'What Vigil considers normal for the identity: its most used values per dimension, its active hours, hourly rates per action, credential lifecycle intervals, and whether it is still learning.',
+  })
+  @ApiOkResponse({ schema: { type: 'object' } })
+  @ApiErrorResponses(404)
+  baseline(@Param('id') id: string): Promise<BaselineView> {
+    return this.identities.baseline(id);
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Declare an identity (create or replace)' })
+  @ApiOkResponse({ type: IdentityResponseDto, description: 'Replaced' })
+  @ApiCreatedResponse({ type: IdentityResponseDto, description: 'Created' })
+  @ApiErrorResponses(400, 415)
+  async put(
+    @Param('id') id: string,
+    @Body() body: IdentityDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<IdentityResponseDto> {
+    const { identity, created } = await this.identities.put(id, body, API_ACTOR);
+    res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return identityResponse(identity);
+  }
+}

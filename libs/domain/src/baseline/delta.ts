@@ -1,0 +1,112 @@
+import {
+  BASELINE_DIMENSIONS,
+  HOURS_PER_WEEK,
+  type BaselineDelta,
+  type BaselineSnapshot,
+  type BaselineValue,
+  type LifecycleMoment,
+  type RateBucket,
+} from './types';
+
+/**
+ * The store's merge, as a pure function: the persistence layer implements the same
+ * semantics in SQL. Counts add; first-seen takes the minimum and last-seen the maximum;
+ * lifecycle moments are a set. Every operation is commutative and associative, so deltas
+ * from several API instances reach the same snapshot in any order. The output is in a
+ * canonical order (values by dimension then value, buckets by action then start, moments
+ * by time then kind) so equal baselines compare equal. No retention is applied here:
+ * trimming old buckets is the store's policy (Baseline keeps the most recent anyway).
+ */
+export function applyDelta(snapshot: BaselineSnapshot, delta: BaselineDelta): BaselineSnapshot {
+  if (snapshot.identityId !== delta.identityId) {
+    throw new Error(
+      `delta for ${delta.identityId} cannot apply to the baseline of ${snapshot.identityId}`,
+    );
+  }
+  return {
+    identityId: snapshot.identityId,
+    eventCount: snapshot.eventCount + delta.eventCount,
+    firstEventAt:
+      snapshot.firstEventAt === null
+        ? delta.firstEventAt
+        : Math.min(snapshot.firstEventAt, delta.firstEventAt),
+    lastEventAt:
+      snapshot.lastEventAt === null
+        ? delta.lastEventAt
+        : Math.max(snapshot.lastEventAt, delta.lastEventAt),
+    values: mergeValues(snapshot.values, delta.values),
+    rateBuckets: mergeBuckets(snapshot.rateBuckets, delta.rateBuckets),
+    hourOfWeek: mergeHours(snapshot.hourOfWeek, delta.hourOfWeek),
+    lifecycle: mergeMoments(snapshot.lifecycle, delta.lifecycle),
+  };
+}
+
+const DIMENSION_ORDER = new Map<string, number>(BASELINE_DIMENSIONS.map((d, i) => [d, i]));
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function mergeValues(
+  a: readonly BaselineValue[],
+  b: readonly BaselineValue[],
+): readonly BaselineValue[] {
+  const merged = new Map<string, BaselineValue>();
+  for (const row of [...a, ...b]) {
+    const key = `${row.dimension}\n${row.value}`;
+    const known = merged.get(key);
+    merged.set(
+      key,
+      known === undefined
+        ? { ...row }
+        : {
+            dimension: row.dimension,
+            value: row.value,
+            count: known.count + row.count,
+            firstSeen: Math.min(known.firstSeen, row.firstSeen),
+            lastSeen: Math.max(known.lastSeen, row.lastSeen),
+          },
+    );
+  }
+  return [...merged.values()].sort(
+    (x, y) =>
+      (DIMENSION_ORDER.get(x.dimension) ?? 0) - (DIMENSION_ORDER.get(y.dimension) ?? 0) ||
+      compareStrings(x.value, y.value),
+  );
+}
+
+function mergeBuckets(a: readonly RateBucket[], b: readonly RateBucket[]): readonly RateBucket[] {
+  const merged = new Map<string, RateBucket>();
+  for (const bucket of [...a, ...b]) {
+    const key = `${bucket.action}\n${bucket.bucketStart}`;
+    const known = merged.get(key);
+    merged.set(
+      key,
+      known === undefined ? { ...bucket } : { ...bucket, count: known.count + bucket.count },
+    );
+  }
+  return [...merged.values()].sort(
+    (x, y) => compareStrings(x.action, y.action) || x.bucketStart - y.bucketStart,
+  );
+}
+
+function mergeHours(
+  counts: readonly number[],
+  sparse: ReadonlyArray<readonly [number, number]>,
+): readonly number[] {
+  const out = new Array<number>(HOURS_PER_WEEK).fill(0);
+  for (let i = 0; i < HOURS_PER_WEEK; i++) out[i] = counts[i] ?? 0;
+  for (const [index, n] of sparse) {
+    if (index >= 0 && index < HOURS_PER_WEEK) out[index] += n;
+  }
+  return out;
+}
+
+function mergeMoments(
+  a: readonly LifecycleMoment[],
+  b: readonly LifecycleMoment[],
+): readonly LifecycleMoment[] {
+  const merged = new Map<string, LifecycleMoment>();
+  for (const m of [...a, ...b]) merged.set(`${m.kind}\n${m.at}`, { kind: m.kind, at: m.at });
+  return [...merged.values()].sort((x, y) => x.at - y.at || compareStrings(x.kind, y.kind));
+}

@@ -1,0 +1,6 @@
+export * from './types';
+export * from './hash';
+export * from './event-view';
+export * from './rate';
+export * from './baseline';
+export * from './delta';

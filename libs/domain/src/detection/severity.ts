@@ -1,0 +1,59 @@
+import type { Criticality, Sensitivity, Severity } from '../../../contracts/src/vocabulary';
+
+/**
+ * Severity = band(score × C[identity criticality] × S[resource sensitivity]).
+ *
+ *   C: low 0.7, medium 0.85, high 1.0, critical 1.15
+ *   S: low 0.8, medium 0.9,  high 1.0, critical 1.15   (no resource, or untiered: low)
+ *   band: ≥ 0.9 critical, ≥ 0.65 high, ≥ 0.4 medium, else low
+ *
+ * The score says how far outside normal or policy the event is; the factors say how much
+ * it would hurt. High is reachable on an untiered resource only from a medium-criticality
+ * identity upwards, and critical needs a high or critical identity or resource. Minimum
+ * score for medium / high / critical ("—": unreachable):
+ *
+ *   criticality \ sensitivity   low                 medium              high                critical
+ *   low                         0.71 / —    / —     0.63 / —    / —     0.57 / 0.93 / —     0.50 / 0.81 / —
+ *   medium                      0.59 / 0.96 / —     0.52 / 0.85 / —     0.47 / 0.76 / —     0.41 / 0.66 / 0.92
+ *   high                        0.50 / 0.81 / —     0.44 / 0.72 / 1.00  0.40 / 0.65 / 0.90  0.35 / 0.57 / 0.78
+ *   critical                    0.43 / 0.71 / 0.98  0.39 / 0.63 / 0.87  0.35 / 0.57 / 0.78  0.30 / 0.49 / 0.68
+ *
+ * A multiplicative model keeps the three inputs independent and monotone: raising any one
+ * never lowers the severity, and each factor's effect is the same at every score.
+ */
+export const CRITICALITY_FACTOR: Readonly<Record<Criticality, number>> = {
+  low: 0.7,
+  medium: 0.85,
+  high: 1.0,
+  critical: 1.15,
+};
+
+export const SENSITIVITY_FACTOR: Readonly<Record<Sensitivity, number>> = {
+  low: 0.8,
+  medium: 0.9,
+  high: 1.0,
+  critical: 1.15,
+};
+
+export const SEVERITY_BANDS: ReadonlyArray<readonly [number, Severity]> = [
+  [0.9, 'critical'],
+  [0.65, 'high'],
+  [0.4, 'medium'],
+];
+
+export function riskOf(score: number, criticality: Criticality, sensitivity: Sensitivity): number {
+  return score * CRITICALITY_FACTOR[criticality] * SENSITIVITY_FACTOR[sensitivity];
+}
+
+export function severityOf(
+  score: number,
+  criticality: Criticality,
+  sensitivity: Sensitivity,
+): Severity {
+  // Rounded so a product such as 0.65 × 1.0 × 1.0 is not pushed below a band by float error.
+  const risk = Math.round(riskOf(score, criticality, sensitivity) * 1e9) / 1e9;
+  for (const [floor, severity] of SEVERITY_BANDS) {
+    if (risk >= floor) return severity;
+  }
+  return 'low';
+}

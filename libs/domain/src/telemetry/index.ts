@@ -1,0 +1,2 @@
+export * from './validate-event';
+export * from './parse-batch';

@@ -1,0 +1,196 @@
+import {
+  EVENT_OUTCOMES,
+  type EventOutcome,
+  type EventSource,
+  type TelemetryEvent,
+} from '../../../contracts/src/telemetry';
+import { IDENTITY_ID_PATTERN } from '../fingerprint';
+
+/** Why one event of a batch was refused; the rest of the batch is unaffected. */
+export interface EventRejection {
+  readonly index: number;
+  readonly code: 'validation_failed' | 'malformed_json';
+  readonly field: string;
+  readonly message: string;
+}
+
+export const EVENT_LIMITS = {
+  idLength: 200,
+  textLength: 500,
+  typeLength: 64,
+  attributesBytes: 16 * 1024,
+  /** Events dated further ahead than this are refused: a clock that far off is a bug. */
+  futureSkewMs: 5 * 60_000,
+} as const;
+
+const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@/+=,-]*$/;
+const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
+// RFC 3339 date-time: the offset is required, so no event's time depends on a server's zone.
+const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const SOURCE_FIELDS = ['ip', 'userAgent', 'host', 'environment'] as const;
+const KNOWN_FIELDS = new Set([
+  'id',
+  'time',
+  'identityId',
+  'type',
+  'action',
+  'resource',
+  'scope',
+  'source',
+  'outcome',
+  'attributes',
+]);
+
+/** Date.parse rolls 31 February over into March; a real date must exist as written. */
+function isCalendarDate(time: string): boolean {
+  const [year, month, day, hour, minute, second] = [0, 5, 8, 11, 14, 17].map((at) =>
+    Number(time.slice(at, at === 0 ? 4 : at + 2)),
+  ) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60
+  );
+}
+
+export type EventValidation =
+  | { readonly ok: true; readonly event: TelemetryEvent; readonly timeMs: number }
+  | { readonly ok: false; readonly rejection: EventRejection };
+
+/**
+ * Checks one event of a batch and returns it normalised (absent optional fields become null
+ * or empty), or the first problem with the path of the offending field.
+ */
+export function validateEvent(raw: unknown, index: number, nowMs: number): EventValidation {
+  const fail = (field: string, message: string): EventValidation => ({
+    ok: false,
+    rejection: { index, code: 'validation_failed', field: `events[${index}]${field}`, message },
+  });
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return fail('', 'an event must be a JSON object');
+  }
+  const e = raw as Record<string, unknown>;
+  for (const key of Object.keys(e)) {
+    if (!KNOWN_FIELDS.has(key)) return fail(`.${key}`, `${key} is not a known event field`);
+  }
+
+  if (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > EVENT_LIMITS.idLength) {
+    return fail('.id', `id must be a string of 1-${EVENT_LIMITS.idLength} characters`);
+  }
+  if (!EVENT_ID.test(e.id)) {
+    return fail(
+      '.id',
+      'id may hold letters, digits and . _ : @ / + = , -, starting with a letter or digit',
+    );
+  }
+  if (typeof e.time !== 'string' || !EVENT_TIME.test(e.time)) {
+    return fail(
+      '.time',
+      'time must be an RFC 3339 date-time with a time zone, e.g. 2026-11-24T10:00:00Z',
+    );
+  }
+  const timeMs = Date.parse(e.time);
+  if (Number.isNaN(timeMs) || !isCalendarDate(e.time)) {
+    return fail('.time', `time ${e.time} is not a real date`);
+  }
+  if (timeMs > nowMs + EVENT_LIMITS.futureSkewMs) {
+    return fail('.time', 'time is more than 5 minutes in the future');
+  }
+  if (typeof e.identityId !== 'string' || !IDENTITY_ID_PATTERN.test(e.identityId)) {
+    return fail(
+      '.identityId',
+      'identityId must be 1-160 characters: letters, digits and . _ : @ / + = , -, starting with a letter or digit',
+    );
+  }
+  if (
+    typeof e.type !== 'string' ||
+    e.type.length > EVENT_LIMITS.typeLength ||
+    !EVENT_TYPE.test(e.type)
+  ) {
+    return fail('.type', 'type must be a dotted lower-case name such as secret.accessed');
+  }
+
+  const text: Record<'action' | 'resource' | 'scope', string | null> = {
+    action: null,
+    resource: null,
+    scope: null,
+  };
+  for (const field of ['action', 'resource', 'scope'] as const) {
+    const value = e[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' || value.length > EVENT_LIMITS.textLength) {
+      return fail(
+        `.${field}`,
+        `${field} must be a string of at most ${EVENT_LIMITS.textLength} characters`,
+      );
+    }
+    text[field] = value;
+  }
+
+  let outcome: EventOutcome | null = null;
+  if (e.outcome !== undefined && e.outcome !== null) {
+    if (!(EVENT_OUTCOMES as readonly unknown[]).includes(e.outcome)) {
+      return fail('.outcome', `outcome must be one of ${EVENT_OUTCOMES.join(', ')}`);
+    }
+    outcome = e.outcome as EventOutcome;
+  }
+
+  const source: { -readonly [K in keyof EventSource]: string } = {};
+  if (e.source !== undefined && e.source !== null) {
+    if (typeof e.source !== 'object' || Array.isArray(e.source)) {
+      return fail('.source', 'source must be an object');
+    }
+    for (const [key, value] of Object.entries(e.source)) {
+      if (!(SOURCE_FIELDS as readonly string[]).includes(key)) {
+        return fail(
+          `.source.${key}`,
+          `source.${key} is not a known field (${SOURCE_FIELDS.join(', ')})`,
+        );
+      }
+      if (value === null || value === undefined) continue;
+      if (typeof value !== 'string' || value.length > EVENT_LIMITS.textLength) {
+        return fail(
+          `.source.${key}`,
+          `source.${key} must be a string of at most ${EVENT_LIMITS.textLength} characters`,
+        );
+      }
+      source[key as keyof EventSource] = value;
+    }
+  }
+
+  let attributes: Record<string, unknown> = {};
+  if (e.attributes !== undefined && e.attributes !== null) {
+    if (typeof e.attributes !== 'object' || Array.isArray(e.attributes)) {
+      return fail('.attributes', 'attributes must be an object');
+    }
+    if (JSON.stringify(e.attributes).length > EVENT_LIMITS.attributesBytes) {
+      return fail(
+        '.attributes',
+        `attributes must be at most ${EVENT_LIMITS.attributesBytes} bytes as JSON`,
+      );
+    }
+    attributes = e.attributes as Record<string, unknown>;
+  }
+
+  return {
+    ok: true,
+    timeMs,
+    event: {
+      id: e.id,
+      time: new Date(timeMs).toISOString(),
+      identityId: e.identityId,
+      type: e.type,
+      action: text.action,
+      resource: text.resource,
+      scope: text.scope,
+      source,
+      outcome,
+      attributes,
+    },
+  };
+}

@@ -1,0 +1,19 @@
+export { BaselineStore, type BaselineStoreOptions } from './baseline-store';
+export { EventLedger } from './event-ledger';
+export {
+  DEFAULT_IDENTITY_PAGE_SIZE,
+  EMPTY_POLICY,
+  IdentityStore,
+  InvalidCursorError,
+  MAX_IDENTITY_PAGE_SIZE,
+  TELEMETRY_ACTOR,
+  UNCLASSIFIED_DEFAULTS,
+  type IdentityFilter,
+  type IdentityPage,
+  type StoredIdentity,
+} from './identity-store';
+export { InvalidThresholdError, ThresholdStore } from './threshold-store';
+export { ReportOutbox } from './report-outbox';
+export { STORE_PROVIDERS } from './stores.providers';
+export { storedBaselineValue } from './stored-value';
+export { writeTransaction } from './sql';

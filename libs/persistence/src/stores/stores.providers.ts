@@ -1,0 +1,39 @@
+import type { Provider } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { BaselineStore } from './baseline-store';
+import { EventLedger } from './event-ledger';
+import { IdentityStore } from './identity-store';
+import { ReportOutbox } from './report-outbox';
+import { ThresholdStore } from './threshold-store';
+
+/**
+ * The stores as Nest providers, built on the DataSource PersistenceModule registers. Add
+ * them to a module's `providers` and inject them by class.
+ */
+export const STORE_PROVIDERS: Provider[] = [
+  {
+    provide: EventLedger,
+    useFactory: (ds: DataSource) => new EventLedger(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: BaselineStore,
+    useFactory: (ds: DataSource) => new BaselineStore(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: IdentityStore,
+    useFactory: (ds: DataSource) => new IdentityStore(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: ReportOutbox,
+    useFactory: (ds: DataSource) => new ReportOutbox(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: ThresholdStore,
+    useFactory: (ds: DataSource) => new ThresholdStore(ds),
+    inject: [DataSource],
+  },
+];
