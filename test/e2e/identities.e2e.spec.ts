@@ -183,4 +183,32 @@ describe(`identity inventory API on ${database}`, () => {
     expect(bad.body).toMatchObject({ code: 'validation_failed', field: 'cursor' });
     await http.get('/v1/identities/nobody').expect(404);
   });
+
+  it('lists detectors with thresholds and controls, and stores an adjusted threshold', async () => {
+    const { body: detectors } = await http.get('/v1/detectors').expect(200);
+    expect(detectors).toHaveLength(15);
+    expect(detectors).toContainEqual(
+      expect.objectContaining({
+        kind: 'novel_scope',
+        owasp: 'NHI5',
+        owaspName: 'Overprivileged NHI',
+        nist: 'PR.AA-05',
+      }),
+    );
+    const set = await http
+      .put('/v1/detectors/novel_scope/threshold')
+      .send({ threshold: 0.8 })
+      .expect(200);
+    expect(set.body).toMatchObject({ kind: 'novel_scope', threshold: 0.8 });
+    const again = await http.get('/v1/detectors').expect(200);
+    expect(again.body.find((d: { kind: string }) => d.kind === 'novel_scope')).toMatchObject({
+      threshold: 0.8,
+    });
+    await http.put('/v1/detectors/vibes/threshold').send({ threshold: 0.5 }).expect(404);
+    const bad = await http
+      .put('/v1/detectors/novel_scope/threshold')
+      .send({ threshold: 2 })
+      .expect(400);
+    expect(bad.body).toMatchObject({ code: 'validation_failed', field: 'threshold' });
+  });
 });

@@ -6,6 +6,7 @@ import { CasesModule } from './cases/cases.module';
 import { batchBodyMiddleware } from './common/batch-body';
 import { jsonBodyMiddleware } from './common/body-parsing';
 import { requestIdMiddleware } from './common/request-id';
+import { DetectorsModule } from './detectors/detectors.module';
 import { EventsModule } from './events/events.module';
 import { ExceptionsModule } from './exceptions/exceptions.module';
 import { HealthController } from './health/health.controller';
@@ -27,6 +28,7 @@ const BATCH_ROUTES: RouteInfo[] = [
     CasesModule,
     IdentitiesModule,
     EventsModule,
+    DetectorsModule,
   ],
   controllers: [HealthController],
 })

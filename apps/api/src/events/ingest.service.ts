@@ -9,7 +9,6 @@ import {
 import {
   BatchFormatError,
   DEFAULT_LEARNING,
-  DEFAULT_THRESHOLDS,
   maxSeverity,
   parseBatch,
   processEvent,
@@ -19,7 +18,8 @@ import {
   type DetectionSettings,
   type EventRejection,
 } from '@vigil/domain';
-import { BaselineStore, EventLedger, IdentityStore, ThresholdStore } from '@vigil/persistence';
+import { BaselineStore, EventLedger, IdentityStore } from '@vigil/persistence';
+import { ThresholdCache } from '../detectors/threshold-cache';
 import { ApiError } from '../common/api-error';
 import type { BatchBody } from '../common/batch-body';
 import { BaselineCache } from './baseline-cache';
@@ -27,8 +27,6 @@ import { CaseReporter } from './case-reporter';
 import type { IngestResultDto, RaisedExceptionDto } from './dto/ingest-result.dto';
 
 export const MAX_BATCH_EVENTS = 5_000;
-/** Thresholds change rarely (tuning runs); re-read them at most this often. */
-const THRESHOLDS_TTL_MS = 30_000;
 /** Event ids quoted in a case's evidence, of the events in one batch that raised it. */
 const EVIDENCE_EVENT_IDS = 20;
 
@@ -46,13 +44,12 @@ interface ValidEvent {
 export class IngestService {
   private readonly logger = new Logger(IngestService.name);
   private readonly baselines: BaselineCache;
-  private thresholds: { values: DetectionSettings['thresholds']; readAt: number } | null = null;
 
   constructor(
     private readonly ledger: EventLedger,
     private readonly baselineStore: BaselineStore,
     private readonly identities: IdentityStore,
-    private readonly thresholdStore: ThresholdStore,
+    private readonly thresholds: ThresholdCache,
     private readonly reporter: CaseReporter,
   ) {
     this.baselines = new BaselineCache(baselineStore);
@@ -155,12 +152,7 @@ export class IngestService {
   }
 
   private async settings(): Promise<DetectionSettings> {
-    const now = Date.now();
-    if (!this.thresholds || now - this.thresholds.readAt > THRESHOLDS_TTL_MS) {
-      const overrides = await this.thresholdStore.all();
-      this.thresholds = { values: { ...DEFAULT_THRESHOLDS, ...overrides }, readAt: now };
-    }
-    return { thresholds: this.thresholds.values, learning: DEFAULT_LEARNING };
+    return { thresholds: await this.thresholds.current(), learning: DEFAULT_LEARNING };
   }
 
   /** One report per fingerprint per batch; repeats within the batch are counted in its evidence. */
