@@ -44,6 +44,15 @@ export async function exceptionCase(input: CaseInput): Promise<CaseOutcome> {
   setHandler(occurrenceSignal, (report) => {
     if (file.addOccurrence(report, new Date().toISOString())) publishSeverity(file);
   });
+
+  publishCase(file, input);
+  const journal = startJournal(file, recordCaseProgress);
+
+  file.moveTo('awaiting_decision', 'no automatic remediation applies; an analyst decides');
+  publishStatus(file);
+
+  // Registered once the case awaits a decision: a decision sent together with the report
+  // is delivered when the handler is set, and must find the case ready for it.
   setHandler(
     decideUpdate,
     async (decision) => {
@@ -59,12 +68,6 @@ export async function exceptionCase(input: CaseInput): Promise<CaseOutcome> {
       },
     },
   );
-
-  publishCase(file, input);
-  const journal = startJournal(file, recordCaseProgress);
-
-  file.moveTo('awaiting_decision', 'no automatic remediation applies; an analyst decides');
-  publishStatus(file);
 
   await condition(() => file.decided !== null);
 
