@@ -144,3 +144,42 @@ export function rhythm(input: RhythmInput): TelemetryEvent[] {
 export function byTime(events: TelemetryEvent[]): TelemetryEvent[] {
   return events.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 }
+
+export interface HistoryInput {
+  readonly identityId?: string;
+  readonly days?: number;
+  readonly hours?: readonly [number, number];
+  readonly perHour?: readonly [number, number];
+  readonly seed?: number;
+  readonly make?: (random: () => number, at: number) => Omit<EventInput, 'at'>;
+}
+
+/** A baseline that has learned a routine: by default two weeks of office-hours calls. */
+export function learned(input: HistoryInput = {}): Baseline {
+  const identityId = input.identityId ?? 'svc-payments';
+  const events = rhythm({
+    identityId,
+    seed: input.seed ?? 1,
+    days: input.days ?? 14,
+    hours: input.hours ?? [8, 18],
+    perHour: input.perHour ?? [5, 15],
+    make:
+      input.make ??
+      ((r) => ({
+        type: 'api.called',
+        action: pick(r, ['read', 'write']),
+        scope: pick(r, ['db:read', 'db:write']),
+        resource: pick(r, ['db:orders', 'db:refunds', 'db:ledger']),
+        source: {
+          ip: pick(r, ['10.0.0.4', '10.0.0.5']),
+          host: 'pay-1',
+          userAgent: 'aws-sdk-go/1.44.0',
+          environment: 'prod',
+        },
+      })),
+  });
+  return absorbAll(new Baseline(identityId), events);
+}
+
+/** The end of learned()'s default history: Monday of the third week, 00:00 UTC. */
+export const AFTER_HISTORY = T0 + 14 * DAY;

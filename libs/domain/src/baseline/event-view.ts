@@ -16,7 +16,7 @@ export const MAX_VALUE_LENGTH = 256;
  * none can start with a space: these cannot collide with telemetry, and they stay plain
  * text that any database stores.
  */
-/** Per dimension: occurrences of values beyond the per-identity cap. */
+/** Per dimension: every occurrence once the dimension is saturated (see values.ts). */
 export const OVERFLOW_VALUE = ' overflow';
 /** Rate series of records read per hour (sum of `attributes.recordCount`). */
 export const RECORD_VOLUME_KEY = ' records';
@@ -26,6 +26,11 @@ export const DISTINCT_IP_KEY = ' distinct:source_ip';
 export const DISTINCT_HOST_KEY = ' distinct:host';
 /** Rate series shared by actions beyond the per-identity cap on rate series. */
 export const OTHER_ACTIONS_KEY = ' other';
+
+/** Whether a value or rate key is one of the baseline's own (see above). */
+export function isReservedKey(key: string): boolean {
+  return key.charCodeAt(0) === 32;
+}
 
 /** One event reduced to what the baseline and the detectors read, computed once. */
 export interface EventView {
@@ -62,7 +67,7 @@ export interface EventView {
  * whitespace at either end are trimmed, only long ones are rewritten. What no database
  * stores faithfully (NUL, unpaired surrogates) is left to storableValue, which the
  * baseline applies before it keeps a value and deviations apply before they carry one:
- * checking every value of every event for them would cost more than all the rest.
+ * checking every value of every event for them is a measurable share of the per-event cost.
  */
 export function clampValue(raw: unknown): string | null {
   if (typeof raw !== 'string' || raw.length === 0) return null;
@@ -201,7 +206,37 @@ function toolOf(event: TelemetryEvent): string | null {
   return clampValue(event.attributes.tool) ?? clampValue(event.resource);
 }
 
+export type MutableEventView = { -readonly [K in keyof EventView]: EventView[K] };
+
+export function emptyView(): MutableEventView {
+  return {
+    timeMs: 0,
+    hour: 0,
+    day: 0,
+    hourOfWeek: 0,
+    type: '',
+    action: null,
+    rateKey: '',
+    scope: null,
+    tool: null,
+    resource: null,
+    recordSet: null,
+    recordCount: 0,
+    sourceIp: null,
+    userAgent: null,
+    browser: false,
+    host: null,
+    environment: null,
+    lifecycle: null,
+  };
+}
+
 export function viewOf(event: TelemetryEvent, timeMs: number): EventView {
+  return fillView(emptyView(), event, timeMs);
+}
+
+/** viewOf into an existing object, for a caller that reuses one per event. */
+export function fillView(view: MutableEventView, event: TelemetryEvent, timeMs: number): EventView {
   const type = clampValue(event.type) ?? 'unknown';
   const action = clampValue(event.action);
   const hour = Math.floor(timeMs / RATE_BUCKET_MS);
@@ -209,29 +244,24 @@ export function viewOf(event: TelemetryEvent, timeMs: number): EventView {
   const rawUserAgent = clampValue(source.userAgent);
   const agent = rawUserAgent === null ? null : userAgentInfo(rawUserAgent);
   const records = type === 'record.accessed';
-  return {
-    timeMs,
-    hour,
-    day: Math.floor(timeMs / DAY_MS),
-    hourOfWeek: hourOfWeekOf(hour),
-    type,
-    action,
-    rateKey: action ?? type,
-    scope: clampValue(event.scope),
-    tool: type === 'tool.invoked' ? toolOf(event) : null,
-    resource: clampValue(event.resource),
-    recordSet: records ? recordSetOf(event) : null,
-    recordCount: records ? recordCountOf(event) : 0,
-    sourceIp: clampValue(source.ip),
-    userAgent: agent === null || agent.normalised === '' ? null : agent.normalised,
-    browser: agent !== null && agent.browser,
-    host: clampValue(source.host),
-    environment: clampValue(source.environment),
-    lifecycle:
-      type === 'credential.rotated'
-        ? 'rotation'
-        : type === 'certificate.renewed'
-          ? 'renewal'
-          : null,
-  };
+  view.timeMs = timeMs;
+  view.hour = hour;
+  view.day = Math.floor(timeMs / DAY_MS);
+  view.hourOfWeek = hourOfWeekOf(hour);
+  view.type = type;
+  view.action = action;
+  view.rateKey = action ?? type;
+  view.scope = clampValue(event.scope);
+  view.tool = type === 'tool.invoked' ? toolOf(event) : null;
+  view.resource = clampValue(event.resource);
+  view.recordSet = records ? recordSetOf(event) : null;
+  view.recordCount = records ? recordCountOf(event) : 0;
+  view.sourceIp = clampValue(source.ip);
+  view.userAgent = agent === null || agent.normalised === '' ? null : agent.normalised;
+  view.browser = agent !== null && agent.browser;
+  view.host = clampValue(source.host);
+  view.environment = clampValue(source.environment);
+  view.lifecycle =
+    type === 'credential.rotated' ? 'rotation' : type === 'certificate.renewed' ? 'renewal' : null;
+  return view;
 }

@@ -1,3 +1,4 @@
+import { OTHER_ACTIONS_KEY, isReservedKey } from './event-view';
 import { RATE_BUCKET_MS, type RateBucket } from './types';
 
 /**
@@ -374,4 +375,53 @@ export class RateSeries {
     this.pendingCount = 0;
     this.pending = false;
   }
+}
+
+/**
+ * Series from stored buckets: summed per (action, hour), ascending. Past `maxEventSeries`
+ * actions (reserved keys do not count), the actions first seen earliest keep their own
+ * series and the rest are summed into OTHER_ACTIONS_KEY, as absorbing them would have.
+ */
+export function loadSeries(buckets: readonly RateBucket[], maxEventSeries: number): RateSeries[] {
+  const byKey = new Map<string, Map<number, number>>();
+  for (const bucket of buckets) {
+    const hour = Math.floor(bucket.bucketStart / RATE_BUCKET_MS);
+    let sums = byKey.get(bucket.action);
+    if (sums === undefined) byKey.set(bucket.action, (sums = new Map()));
+    sums.set(hour, (sums.get(hour) ?? 0) + bucket.count);
+  }
+  const keyed = [...byKey].map(([key, sums]) => ({
+    key,
+    entries: [...sums].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]),
+  }));
+  const firstHour = (e: { entries: Array<[number, number]> }): number => e.entries[0]?.[0] ?? 0;
+  keyed.sort((a, b) => firstHour(a) - firstHour(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const out: RateSeries[] = [];
+  const other = new Map<number, number>();
+  let eventSeries = 0;
+  const build = (key: string, entries: Array<[number, number]>): RateSeries => {
+    const s = new RateSeries(key);
+    s.load(
+      entries.map((e) => e[0]),
+      entries.map((e) => e[1]),
+    );
+    return s;
+  };
+  for (const { key, entries } of keyed) {
+    const reserved = isReservedKey(key);
+    if (key === OTHER_ACTIONS_KEY || (!reserved && eventSeries >= maxEventSeries)) {
+      for (const [hour, n] of entries) other.set(hour, (other.get(hour) ?? 0) + n);
+      continue;
+    }
+    out.push(build(key, entries));
+    if (!reserved) eventSeries++;
+  }
+  if (other.size > 0)
+    out.push(
+      build(
+        OTHER_ACTIONS_KEY,
+        [...other].sort((a, b) => a[0] - b[0]),
+      ),
+    );
+  return out;
 }

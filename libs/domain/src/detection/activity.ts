@@ -61,7 +61,7 @@ export const OFF_HOURS_RULE = {
   /** Largest Poisson tail probability still called off-hours. */
   maxProbability: 1e-3,
   /** Events a slot counts, at most, per week of history. */
-  perSlotWeeklyCap: 3,
+  perSlotWeeklyCap: 10,
 };
 
 const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];

@@ -6,7 +6,7 @@ import type {
 } from '../../../contracts/src/telemetry';
 import type { ExceptionKind, Sensitivity } from '../../../contracts/src/vocabulary';
 import { DEFAULT_LEARNING, type Baseline, type LearningSettings } from '../baseline/baseline';
-import { viewOf } from '../baseline/event-view';
+import { emptyView, fillView, type MutableEventView } from '../baseline/event-view';
 import { credentialReuse, offHours, rateSpike } from './activity';
 import { eventSensitivity, type DetectionContext, type Detector } from './context';
 import { deviationFingerprint } from './fingerprint';
@@ -151,6 +151,13 @@ function planFor(specs: readonly DetectorSpec[]): Plan {
 const ALL = planFor(DETECTORS);
 const LEARNING = planFor(DETECTORS.filter((d) => d.whileLearning === 'always'));
 const LEARNING_SENSITIVE = planFor(DETECTORS.filter((d) => d.whileLearning !== undefined));
+
+// processEvent runs synchronously and nothing keeps its view or context once it returns
+// (deviations copy what they need), so one of each is reused: two fewer allocations per
+// event, measurable at hundreds of thousands of events a second.
+type MutableContext = { -readonly [K in keyof DetectionContext]: DetectionContext[K] };
+const SCRATCH_VIEW: MutableEventView = emptyView();
+let scratchContext: MutableContext | null = null;
 
 const NONE: readonly Deviation[] = Object.freeze([]);
 const NO_EXCEPTIONS: readonly RaisedException[] = Object.freeze([]);
@@ -298,10 +305,10 @@ export function processEvent(
   eventTimeMs: number = parseEventTime(event.time),
 ): readonly RaisedException[] {
   if (Number.isNaN(eventTimeMs)) throw new Error(`event ${event.id} has no valid time`);
-  const view = viewOf(event, eventTimeMs);
+  const view = fillView(SCRATCH_VIEW, event, eventTimeMs);
   const policy = compilePolicy(identity.policy);
   const sensitivity = eventSensitivity(policy, view);
-  const ctx: DetectionContext = {
+  const ctx = (scratchContext ??= {
     event,
     eventTimeMs,
     identity,
@@ -310,7 +317,14 @@ export function processEvent(
     view,
     policy,
     thresholds: settings.thresholds,
-  };
+  });
+  ctx.event = event;
+  ctx.eventTimeMs = eventTimeMs;
+  ctx.identity = identity;
+  ctx.baseline = baseline;
+  ctx.sensitivity = sensitivity;
+  ctx.policy = policy;
+  ctx.thresholds = settings.thresholds;
   const learning = baseline.isLearning(settings.learning);
   const deviations = detect(ctx, settings, learning);
   const raised =

@@ -35,6 +35,7 @@ function outsideWindow(
   kind: LifecycleKind,
   exceptionKind: 'rotation_outside_window' | 'renewal_outside_window',
 ): Deviation | null {
+  if (ctx.view.lifecycle !== kind) return null;
   const previous = ctx.baseline.lastMoment(kind);
   const t = ctx.eventTimeMs;
   if (previous === null || t <= previous) return null;

@@ -9,14 +9,15 @@ import type { Criticality, Sensitivity, Severity } from '../../../contracts/src/
  *
  * The score says how far outside normal or policy the event is; the factors say how much
  * it would hurt. High is reachable on an untiered resource only from a medium-criticality
- * identity upwards, and critical needs a high or critical identity or resource. Minimum
- * score for medium / high / critical ("—": unreachable):
+ * identity upwards; critical is out of reach for a low-criticality identity and needs a
+ * critical resource on a medium one. Minimum score (rounded up) for medium / high /
+ * critical ("—": unreachable):
  *
  *   criticality \ sensitivity   low                 medium              high                critical
- *   low                         0.71 / —    / —     0.63 / —    / —     0.57 / 0.93 / —     0.50 / 0.81 / —
- *   medium                      0.59 / 0.96 / —     0.52 / 0.85 / —     0.47 / 0.76 / —     0.41 / 0.66 / 0.92
- *   high                        0.50 / 0.81 / —     0.44 / 0.72 / 1.00  0.40 / 0.65 / 0.90  0.35 / 0.57 / 0.78
- *   critical                    0.43 / 0.71 / 0.98  0.39 / 0.63 / 0.87  0.35 / 0.57 / 0.78  0.30 / 0.49 / 0.68
+ *   low                         0.72 / —    / —     0.64 / —    / —     0.58 / 0.93 / —     0.50 / 0.81 / —
+ *   medium                      0.59 / 0.96 / —     0.53 / 0.85 / —     0.48 / 0.77 / —     0.41 / 0.67 / 0.93
+ *   high                        0.50 / 0.82 / —     0.45 / 0.73 / 1.00  0.40 / 0.65 / 0.90  0.35 / 0.57 / 0.79
+ *   critical                    0.44 / 0.71 / 0.98  0.39 / 0.63 / 0.87  0.35 / 0.57 / 0.79  0.31 / 0.50 / 0.69
  *
  * A multiplicative model keeps the three inputs independent and monotone: raising any one
  * never lowers the severity, and each factor's effect is the same at every score.

@@ -1,0 +1,199 @@
+/**
+ * HTTP batch ingest throughput: the API as in production (Nest, validation, idempotency
+ * ledger, detection, baseline flush, case starts on a real Temporal dev server), fed
+ * 1,000-event batches over loopback by concurrent clients. The database is a fresh SQLite
+ * file, or a fresh database on the PostgreSQL server DATABASE_URL names (one database per
+ * process: column types follow DATABASE_URL). Prints one JSON object.
+ *
+ *   npm run bench:ingest -- [events] [identities] [concurrency]
+ *   DATABASE_URL=postgres://… npm run bench:ingest
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { INestApplication } from '@nestjs/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Client } from 'pg';
+import { loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
+import { CASE_SEARCH_ATTRIBUTES } from '@vigil/contracts';
+import { createDataSource, migrate } from '@vigil/persistence';
+import { startApi } from '../test/support/system';
+import { generateStream } from './generator';
+
+const EVENTS = Number(process.argv[2] ?? 200_000);
+const IDENTITIES = Number(process.argv[3] ?? 500);
+const CONCURRENCY = Number(process.argv[4] ?? 4);
+const BATCH = 1_000;
+
+// The CLI path comes from the project's own provisioning script (plain JS at the repo root).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tools = require(path.resolve(__dirname, '../../scripts/temporal-tools.js')) as {
+  ensureTemporalCli(options?: { quiet?: boolean }): string;
+};
+
+interface Run {
+  readonly database: 'sqlite' | 'postgres';
+  readonly events: number;
+  readonly batches: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly batchLatencyMs: { readonly p50: number; readonly p99: number };
+  readonly exceptions: number;
+}
+
+async function main(): Promise<void> {
+  const stream = generateStream({ seed: 7, identities: IDENTITIES, days: 21, maxEvents: EVENTS });
+  const bodies: string[] = [];
+  for (let i = 0; i < stream.events.length; i += BATCH) {
+    bodies.push(JSON.stringify(stream.events.slice(i, i + BATCH)));
+  }
+  const temporal = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: tools.ensureTemporalCli({ quiet: true }) },
+      ip: '127.0.0.1',
+      searchAttributes: [...CASE_SEARCH_ATTRIBUTES],
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  const postgres = process.env.DATABASE_URL;
+  let run: Run;
+  try {
+    const scratch = postgres ? await postgresScratch(postgres) : await sqliteScratch();
+    run = await measure(
+      postgres ? 'postgres' : 'sqlite',
+      scratch,
+      temporal.address,
+      stream.identities,
+      bodies,
+    );
+  } finally {
+    await temporal.teardown();
+  }
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'ingest-http',
+        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+        batchSize: BATCH,
+        concurrency: CONCURRENCY,
+        identities: IDENTITIES,
+        ...run,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+interface Scratch {
+  readonly settings: DatabaseSettings;
+  drop(): Promise<void>;
+}
+
+async function sqliteScratch(): Promise<Scratch> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
+  return {
+    settings: { type: 'sqlite', path: path.join(dir, 'vigil.sqlite') },
+    drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function postgresScratch(baseUrl: string): Promise<Scratch> {
+  const name = `vigil_bench_${Date.now()}`;
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    settings: { type: 'postgres', url: url.toString() },
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
+async function measure(
+  database: Run['database'],
+  scratch: Scratch,
+  address: string,
+  identities: ReadonlyArray<{ id: string }>,
+  bodies: readonly string[],
+): Promise<Run> {
+  const migrations = createDataSource(scratch.settings);
+  await migrations.initialize();
+  await migrate(migrations);
+  await migrations.destroy();
+
+  const base = loadConfig({ LOG_LEVEL: 'error' });
+  const config: VigilConfig = {
+    ...base,
+    temporal: { ...base.temporal, address, taskQueue: `bench-${database}` },
+    database: scratch.settings,
+  };
+  const app: INestApplication = await startApi(config);
+  await app.listen(0, '127.0.0.1');
+  const url = `${await app.getUrl()}`.replace('[::1]', '127.0.0.1');
+  try {
+    await post(`${url}/v1/identities/import`, JSON.stringify(identities));
+    const latencies: number[] = [];
+    let exceptions = 0;
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++]!;
+          const t0 = performance.now();
+          const result = (await post(`${url}/v1/events`, body)) as { exceptions: unknown[] };
+          latencies.push(performance.now() - t0);
+          exceptions += result.exceptions.length;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const events = bodies.reduce((n, b) => n + (JSON.parse(b) as unknown[]).length, 0);
+    latencies.sort((a, b) => a - b);
+    return {
+      database,
+      events,
+      batches: bodies.length,
+      seconds: round(seconds),
+      eventsPerSecond: Math.round(events / seconds),
+      batchLatencyMs: {
+        p50: round(latencies[Math.floor(latencies.length * 0.5)]!),
+        p99: round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]!),
+      },
+      exceptions,
+    };
+  } finally {
+    await app.close();
+    await scratch.drop();
+  }
+}
+
+async function post(url: string, body: string): Promise<unknown> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(60_000),
+  });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
