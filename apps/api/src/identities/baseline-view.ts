@@ -2,6 +2,7 @@ import {
   BASELINE_DIMENSIONS,
   Baseline,
   DEFAULT_LEARNING,
+  isReservedKey,
   LIFECYCLE_KINDS,
   type BaselineDimension,
   type BaselineSnapshot,
@@ -45,7 +46,8 @@ export function baselineView(snapshot: BaselineSnapshot): BaselineView {
   const dimensions = Object.fromEntries(
     BASELINE_DIMENSIONS.map((dimension) => {
       const values = snapshot.values
-        .filter((v) => v.dimension === dimension)
+        // Keys the baseline keeps for itself (overflow counters and the like) are not values.
+        .filter((v) => v.dimension === dimension && !isReservedKey(v.value))
         .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
       return [
         dimension,
@@ -69,6 +71,7 @@ export function baselineView(snapshot: BaselineSnapshot): BaselineView {
   const rates: BaselineView['rates'] = {};
   if (at !== null) {
     for (const action of new Set(snapshot.rateBuckets.map((b) => b.action))) {
+      if (isReservedKey(action)) continue;
       const stats = baseline.rate(action, at);
       if (!stats) continue;
       rates[action] = {

@@ -124,14 +124,6 @@ export function hourOfWeekOf(hour: number): number {
   return index < 0 ? index + HOURS_PER_WEEK : index;
 }
 
-export function dayOf(timeMs: number): number {
-  return Math.floor(timeMs / DAY_MS);
-}
-
-export function hourOf(timeMs: number): number {
-  return Math.floor(timeMs / RATE_BUCKET_MS);
-}
-
 const VERSION_NUMBERS = /\d+(?:[._]\d+)*/g;
 const BROWSER_ENGINES = /chrome\/|safari\/|firefox\/|edg\/|edge\/|trident\/|gecko\//;
 // Automation that borrows a browser's user agent string, or an SDK that appends one.

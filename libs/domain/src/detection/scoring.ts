@@ -177,7 +177,7 @@ export interface BurstRule {
  */
 export function burstThreshold(stats: RateStats, rule: BurstRule): number {
   if (stats.spanHours < rule.minSpanHours || stats.buckets < rule.minBuckets) return 0;
-  const sigma = Math.sqrt(Math.max(stats.variance, stats.mean, 1));
+  const sigma = sigmaOf(stats);
   return Math.max(
     rule.minCount,
     Math.ceil(stats.mean + rule.zMin * sigma),
