@@ -1,44 +1,25 @@
 import type { INestApplication } from '@nestjs/common';
-import type { TestingModule } from '@nestjs/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
-import { createTestDatabase, testingPostgres, type TestDatabase } from '../support/database';
+import { testingPostgres } from '../support/database';
 import { eventually } from '../support/eventually';
-import { startApi, startWorker, testConfig } from '../support/system';
-import { bundleWorkflows, startDevServer } from '../support/temporal';
+import { startSystem, type RunningSystem } from '../support/system';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 
 describe(`Vigil end to end: API + worker + Temporal dev server + ${database}`, () => {
+  let system: RunningSystem;
   let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
   let api: INestApplication;
-  let worker: TestingModule;
   let http: ReturnType<typeof request>;
 
   beforeAll(async () => {
-    const [server, testDb, bundle] = await Promise.all([
-      startDevServer(),
-      createTestDatabase(),
-      bundleWorkflows(),
-    ]);
-    env = server;
-    db = testDb;
-    const config = testConfig({
-      address: env.address,
-      taskQueue: `e2e-${process.pid}`,
-      database: db.settings,
-    });
-    [api, worker] = await Promise.all([startApi(config), startWorker(config, bundle)]);
+    system = await startSystem(`e2e-${process.pid}`);
+    ({ env, api } = system);
     http = request(api.getHttpServer());
   });
 
-  afterAll(async () => {
-    await api?.close();
-    await worker?.close();
-    await db?.drop();
-    await env?.teardown();
-  });
+  afterAll(() => system?.stop());
 
   const exception = (overrides: Record<string, unknown> = {}) => ({
     identityId: 'svc-payments',

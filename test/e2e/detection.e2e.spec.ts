@@ -1,15 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
-import type { TestingModule } from '@nestjs/testing';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ReportOutbox } from '@vigil/persistence';
 import { CaseReporter } from '../../apps/api/src/events/case-reporter';
 import type { TelemetryEvent } from '@vigil/contracts';
 import { DAY, HOUR, T0, byTime, event, pick, rhythm } from '../unit/detection/support';
-import { createTestDatabase, testingPostgres, type TestDatabase } from '../support/database';
-import { startApi, startWorker, testConfig } from '../support/system';
-import { bundleWorkflows, startDevServer } from '../support/temporal';
+import { testingPostgres, type TestDatabase } from '../support/database';
+import { startSystem, type RunningSystem } from '../support/system';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 const SDK = 'aws-sdk-go/1.44.31 (go1.21; linux; amd64)';
@@ -19,38 +16,21 @@ const SDK = 'aws-sdk-go/1.44.31 (go1.21; linux; amd64)';
  * absorbed without a case; one deviating event opens one case, with its evidence.
  */
 describe(`detection end to end on ${database}`, () => {
-  let env: TestWorkflowEnvironment;
+  let system: RunningSystem;
   let db: TestDatabase;
   let api: INestApplication;
-  let worker: TestingModule;
   let http: ReturnType<typeof request>;
 
   beforeAll(async () => {
-    const [server, testDb, bundle] = await Promise.all([
-      startDevServer(),
-      createTestDatabase(),
-      bundleWorkflows(),
-    ]);
-    env = server;
-    db = testDb;
-    const config = testConfig({
-      address: env.address,
-      taskQueue: `detect-${process.pid}`,
-      database: db.settings,
-    });
-    [api, worker] = await Promise.all([startApi(config), startWorker(config, bundle)]);
+    system = await startSystem(`detect-${process.pid}`);
+    ({ db, api } = system);
     http = request(api.getHttpServer());
     for (const [id, declaration] of Object.entries(IDENTITIES)) {
       await http.put(`/v1/identities/${id}`).send(declaration).expect(201);
     }
   });
 
-  afterAll(async () => {
-    await api?.close();
-    await worker?.close();
-    await db?.drop();
-    await env?.teardown();
-  });
+  afterAll(() => system?.stop());
 
   /** Sends events in batches; returns every exception the API reported. */
   async function ingest(events: TelemetryEvent[]) {

@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTestDatabase, type TestDatabase } from './database';
+import { bundleWorkflows, startDevServer } from './temporal';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { VIGIL_CONFIG, loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
 import { AppModule } from '../../apps/api/src/app.module';
@@ -50,4 +52,33 @@ export async function startWorker(
   return moduleRef;
 }
 
-export type { TestWorkflowEnvironment };
+/** Everything `npm start` runs, in this process: dev server, database, worker and API. */
+export interface RunningSystem {
+  readonly env: TestWorkflowEnvironment;
+  readonly db: TestDatabase;
+  readonly api: INestApplication;
+  readonly worker: TestingModule;
+  stop(): Promise<void>;
+}
+
+export async function startSystem(taskQueue: string): Promise<RunningSystem> {
+  const [env, db, bundle] = await Promise.all([
+    startDevServer(),
+    createTestDatabase(),
+    bundleWorkflows(),
+  ]);
+  const config = testConfig({ address: env.address, taskQueue, database: db.settings });
+  const [api, worker] = await Promise.all([startApi(config), startWorker(config, bundle)]);
+  return {
+    env,
+    db,
+    api,
+    worker,
+    async stop() {
+      await api.close();
+      await worker.close();
+      await db.drop();
+      await env.teardown();
+    },
+  };
+}
