@@ -10,6 +10,7 @@ import {
   type CaseInput,
   type ExceptionReport,
 } from '@vigil/contracts';
+import { withTimeout } from './connection';
 import { signalWithStart, type SignalWithStartResult } from './signal-with-start';
 
 /**
@@ -37,4 +38,34 @@ export function deliverReport(
       { key: VigilCaseStatus, value: 'open' },
     ],
   });
+}
+
+/** Which case a delivered report went to. */
+export interface CaseOfReport {
+  /** The first run id of the case's workflow chain. */
+  readonly caseId: string;
+  readonly workflowId: string;
+  /** True when the report joined a case that was already open. */
+  readonly deduplicated: boolean;
+}
+
+/**
+ * Delivers the report and names its case. A joined case's id is the first run of its chain,
+ * which only a describe call knows (the chain may have continued as new since it opened).
+ */
+export async function reportToCase(
+  client: Client,
+  taskQueue: string,
+  report: ExceptionReport,
+): Promise<CaseOfReport> {
+  const workflowId = caseWorkflowId(report.fingerprint);
+  const { runId, started } = await withTimeout(client, () =>
+    deliverReport(client, taskQueue, report),
+  );
+  if (started) return { caseId: runId, workflowId, deduplicated: false };
+  const description = await withTimeout(client, () =>
+    client.workflow.getHandle(workflowId, runId).describe(),
+  );
+  const caseId = description.raw.workflowExecutionInfo?.firstRunId || runId;
+  return { caseId, workflowId, deduplicated: true };
 }

@@ -49,7 +49,10 @@ export class ErrorFilter implements ExceptionFilter {
 export function sendError(res: Response, error: unknown): void {
   const requestId = requestIdOf(res);
   const { status, body } = describeError(error);
-  if (status >= 500) {
+  // A dependency that is down is expected and already named in the body; a stack is not.
+  if (error instanceof ApiError && status >= 500) {
+    logger.warn(`${body.code} (request ${requestId}): ${body.message}`);
+  } else if (status >= 500) {
     logger.error(
       `${body.code} (request ${requestId}): ${error instanceof Error ? error.stack : String(error)}`,
     );

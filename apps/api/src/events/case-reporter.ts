@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { caseWorkflowId, type ExceptionReport } from '@vigil/contracts';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { ReportOutbox } from '@vigil/persistence';
-import { deliverReport, withTimeout } from '@vigil/temporal';
+import { reportToCase } from '@vigil/temporal';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module';
 import { asUnavailable } from '../temporal/temporal-errors';
 
@@ -107,15 +107,7 @@ export class CaseReporter implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async deliver(report: ExceptionReport): Promise<ReportOutcome> {
-    const workflowId = caseWorkflowId(report.fingerprint);
-    const { runId, started } = await withTimeout(this.client, () =>
-      deliverReport(this.client, this.config.temporal.taskQueue, report),
-    );
-    if (started) return { caseId: runId, workflowId, deduplicated: false, pending: false };
-    const description = await withTimeout(this.client, () =>
-      this.client.workflow.getHandle(workflowId, runId).describe(),
-    );
-    const caseId = description.raw.workflowExecutionInfo?.firstRunId || runId;
-    return { caseId, workflowId, deduplicated: true, pending: false };
+    const delivered = await reportToCase(this.client, this.config.temporal.taskQueue, report);
+    return { ...delivered, pending: false };
   }
 }

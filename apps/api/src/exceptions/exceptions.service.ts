@@ -1,14 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import {
-  caseWorkflowId,
-  type ExceptionReport,
-  type ReportExceptionResponse,
-} from '@vigil/contracts';
+import { type ExceptionReport, type ReportExceptionResponse } from '@vigil/contracts';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { defaultFingerprint } from '@vigil/domain';
-import { deliverReport, withTimeout } from '@vigil/temporal';
+import { reportToCase } from '@vigil/temporal';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module';
 import { asUnavailable } from '../temporal/temporal-errors';
 import type { ReportExceptionDto } from './dto/report-exception.dto';
@@ -28,7 +24,6 @@ export class ExceptionsService {
    */
   async report(dto: ReportExceptionDto): Promise<ReportExceptionResponse> {
     const fingerprint = dto.fingerprint ?? defaultFingerprint(dto.identityId, dto.kind);
-    const workflowId = caseWorkflowId(fingerprint);
     const report: ExceptionReport = {
       reportId: randomUUID(),
       identityId: dto.identityId,
@@ -39,24 +34,13 @@ export class ExceptionsService {
       reportedAt: new Date().toISOString(),
     };
     try {
-      const { runId, started } = await withTimeout(this.client, () =>
-        deliverReport(this.client, this.config.temporal.taskQueue, report),
-      );
-      const caseId = started ? runId : await this.firstRunId(workflowId, runId);
+      const delivered = await reportToCase(this.client, this.config.temporal.taskQueue, report);
       this.logger.log(
-        `${started ? 'opened' : 'joined'} case ${caseId} (${workflowId}) for ${report.kind} on ${report.identityId}`,
+        `${delivered.deduplicated ? 'joined' : 'opened'} case ${delivered.caseId} (${delivered.workflowId}) for ${report.kind} on ${report.identityId}`,
       );
-      return { caseId, workflowId, deduplicated: !started };
+      return delivered;
     } catch (error) {
       throw asUnavailable(error) ?? error;
     }
-  }
-
-  /** The case id of a running case: the first run of its chain. */
-  private async firstRunId(workflowId: string, runId: string): Promise<string> {
-    const description = await withTimeout(this.client, () =>
-      this.client.workflow.getHandle(workflowId, runId).describe(),
-    );
-    return description.raw.workflowExecutionInfo?.firstRunId || runId;
   }
 }
