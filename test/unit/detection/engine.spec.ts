@@ -111,7 +111,10 @@ describe('detect', () => {
   });
 
   it('while learning, runs only what the cold-start rule lets through', () => {
-    const young = absorbAll(new Baseline('svc-payments'), [event({ at: T0, scope: 'db:read' })]);
+    const young = absorbAll(
+      new Baseline('svc-payments'),
+      Array.from({ length: 30 }, (_, i) => event({ at: T0 + i * 60_000, scope: 'db:read' })),
+    );
     const declared = identity({ policy: { allowedScopes: ['db:*'] } });
     const e = event({ at: T0 + HOUR, scope: 'vault:admin' });
     expect(

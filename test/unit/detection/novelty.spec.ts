@@ -126,10 +126,51 @@ describe('novel_resource', () => {
     ).toBeNull();
   });
 
-  it('reports the first resource of a new identity, scored with a prior', () => {
-    const d = novelResource(
-      ctx(event({ at, resource: 'db:payroll' }), identity(sensitive), new Baseline('svc-payments')),
-    )!;
+  it("takes a brand-new identity's first resource for its workload", () => {
+    expect(
+      novelResource(
+        ctx(
+          event({ at, resource: 'db:payroll' }),
+          identity(sensitive),
+          new Baseline('svc-payments'),
+        ),
+      ),
+    ).toBeNull();
+  });
+
+  it('reports a new sensitive resource once a young identity has settled on its own', () => {
+    const settled = absorbAll(
+      new Baseline('svc-payments'),
+      Array.from({ length: 50 }, (_, i) => event({ at: T0 + i * 60_000, resource: 'db:orders' })),
+    );
+    const e = event({ at: T0 + HOUR, resource: 'db:payroll' });
+    const d = novelResource(ctx(e, identity(sensitive), settled))!;
+    expect(d.score).toBeGreaterThanOrEqual(DEFAULT_THRESHOLDS.novel_resource);
+    expect(d.reason).toContain('for the first time');
+  });
+
+  it('stays silent while a young identity is still spreading over its resources', () => {
+    const spreading = absorbAll(
+      new Baseline('svc-payments'),
+      Array.from({ length: 30 }, (_, i) =>
+        event({ at: T0 + i * 60_000, resource: `db:orders-${i % 20}` }),
+      ),
+    );
+    const e = event({ at: T0 + HOUR, resource: 'db:payroll' });
+    expect(scoreOf(novelResource, e, sensitive, spreading)).toBeLessThan(
+      DEFAULT_THRESHOLDS.novel_resource / 2,
+    );
+  });
+
+  it('names the first resource of an identity that had used none in many calls', () => {
+    const scopeOnly = absorbAll(
+      new Baseline('svc-payments'),
+      Array.from({ length: 100 }, (_, i) =>
+        event({ at: T0 + i * 60_000, scope: 'db:read', resource: null }),
+      ),
+    );
+    const e = event({ at: T0 + 2 * HOUR, resource: 'db:payroll' });
+    const d = novelResource(ctx(e, identity(sensitive), scopeOnly))!;
     expect(d.score).toBeGreaterThanOrEqual(DEFAULT_THRESHOLDS.novel_resource);
     expect(d.reason).toContain('first resource');
   });

@@ -134,29 +134,42 @@ export function impactOf(sensitivity: Sensitivity, criticality: Criticality): nu
   return Math.sqrt(SENSITIVITY_WEIGHT[sensitivity] * CRITICALITY_WEIGHT[criticality]);
 }
 
-/** Below this many observations the missing mass is a guess, so a prior stands in. */
-export const NOVELTY_MIN_OBSERVATIONS = 20;
-const PRIOR_MISSING_MASS = 0.1;
+/** A new value this unlikely, or less, is fully surprising (see noveltySurprise). */
+export const NOVELTY_CERTAIN_PROBABILITY = 0.01;
+const LN_CERTAIN = Math.log(NOVELTY_CERTAIN_PROBABILITY);
 
 /**
- * How surprising a never-seen value is for this identity, in [0, 1]: one minus how
- * routine novelty is, taking the larger of two measures of routine:
- * - per event, the Good–Turing missing mass (values seen once / observations): an
- *   identity that writes a new object per call has a missing mass near 1;
+ * How surprising a never-seen value is for this identity, in [0, 1], from the probability
+ * that its next value is a new one, p = the larger of two estimates:
+ * - per event, the Good–Turing missing mass (values seen once / events; I. J. Good,
+ *   "The population frequencies of species and the estimation of population parameters",
+ *   Biometrika 40, 1953), smoothed with one pseudo-observation that was itself new:
+ *   (n₁ + 1) / (n + 1), Laplace's rule of succession applied to "the next value is new".
+ *   An identity that writes a new object per call has p near 1. The smoothing decides the
+ *   cold start: with nothing observed p = 1 (an identity's first value is its workload,
+ *   not a deviation from it), and p falls only as the identity repeats itself;
  * - per day, 1 − e^(−λ) with λ the new values per day lately: an identity that adds one
  *   new resource a day among thousands of routine calls has a tiny missing mass but
- *   λ ≈ 1, so its daily new resource scores about 0.37 of the undamped value.
+ *   p ≈ 0.63 of some new value that day.
+ * Surprise is p's information content on a scale where p ≤ 1% is certain: ln p / ln 0.01
+ * (p = 10% → 0.5, one in three → 0.24). A linear 1 − p would call a value new one call in
+ * three "67% surprising"; a settled identity (fifteen identical calls and no singletons
+ * give p = 1/16 → 0.6) reaches the first-seen thresholds, one still spreading over its
+ * resources does not.
  */
 export function noveltySurprise(
   baseline: Baseline,
   dimension: BaselineDimension,
   nowMs: number,
 ): number {
-  const n = baseline.observations(dimension);
-  const missingMass =
-    n >= NOVELTY_MIN_OBSERVATIONS ? baseline.missingMass(dimension) : PRIOR_MISSING_MASS;
+  const seen = baseline.observations(dimension);
+  const singletons = seen === 0 ? 0 : seen * baseline.missingMass(dimension);
+  // Over all the identity's events: an event without a value in the dimension is an
+  // observation too, so a tool after a thousand tool-less calls is as new as it gets.
+  const missingMass = (singletons + 1) / (baseline.eventCount + 1);
   const daily = 1 - Math.exp(-baseline.newValuesPerDay(dimension, nowMs));
-  return 1 - Math.max(missingMass, daily);
+  const p = Math.max(missingMass, daily);
+  return p <= NOVELTY_CERTAIN_PROBABILITY ? 1 : Math.log(p) / LN_CERTAIN;
 }
 
 export interface BurstRule {
