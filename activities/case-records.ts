@@ -10,6 +10,7 @@ import type {
 import {
   CaseEntity,
   CaseOutcomeEntity,
+  DetectorFeedbackEntity,
   TimelineEntryEntity,
   writeTransaction,
 } from '@vigil/persistence';
@@ -23,7 +24,9 @@ export interface CaseRecordDeps {
  * Writes a case's snapshot, timeline and outcome to the read model. Every write is keyed
  * (case id; case id + seq; revision), so a retried activity changes nothing twice.
  */
-export function createCaseRecordActivities(deps: CaseRecordDeps): CaseActivities {
+export function createCaseRecordActivities(
+  deps: CaseRecordDeps,
+): Pick<CaseActivities, 'recordCaseProgress' | 'recordCaseOutcome'> {
   const now = deps.now ?? (() => new Date());
 
   return {
@@ -37,8 +40,10 @@ export function createCaseRecordActivities(deps: CaseRecordDeps): CaseActivities
     async recordCaseOutcome(outcome: CaseOutcome): Promise<void> {
       const openedAt = new Date(outcome.openedAt);
       const resolvedAt = new Date(outcome.resolvedAt);
-      await writeTransaction(deps.dataSource, (manager) =>
-        manager
+      const acknowledgedAt = outcome.acknowledgedAt ? new Date(outcome.acknowledgedAt) : null;
+      const feedback = outcome.feedback;
+      await writeTransaction(deps.dataSource, async (manager) => {
+        await manager
           .createQueryBuilder()
           .insert()
           .into(CaseOutcomeEntity)
@@ -51,11 +56,35 @@ export function createCaseRecordActivities(deps: CaseRecordDeps): CaseActivities
             openedAt,
             resolvedAt,
             timeToResolveMs: Math.max(0, resolvedAt.getTime() - openedAt.getTime()),
+            acknowledgedAt,
+            timeToAcknowledgeMs: acknowledgedAt
+              ? Math.max(0, acknowledgedAt.getTime() - openedAt.getTime())
+              : null,
             recordedAt: now(),
           })
           .orIgnore()
-          .execute(),
-      );
+          .execute();
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(DetectorFeedbackEntity)
+          .values({
+            caseId: feedback.caseId,
+            detector: feedback.detector,
+            identityId: feedback.identityId,
+            identityKind: feedback.identityKind,
+            disposition: feedback.disposition,
+            resolution: feedback.resolution,
+            severity: feedback.severity,
+            score: feedback.score,
+            value: feedback.value?.slice(0, 500) ?? null,
+            reason: feedback.reason.slice(0, 4000),
+            decidedBy: feedback.decidedBy,
+            at: new Date(feedback.at),
+          })
+          .orIgnore()
+          .execute();
+      });
     },
   };
 }
@@ -71,7 +100,21 @@ function rowOf(snapshot: CaseSnapshot, updatedAt: Date): CaseEntity {
     status: snapshot.status,
     occurrences: snapshot.occurrences,
     evidence: snapshot.evidence,
-    context: null,
+    context: (snapshot.context as unknown as Record<string, unknown> | null) ?? null,
+    risk: snapshot.risk,
+    remediation:
+      snapshot.proposedRemediation || snapshot.remediation || snapshot.approvals.length > 0
+        ? {
+            proposed: snapshot.proposedRemediation,
+            approvals: snapshot.approvals,
+            report: snapshot.remediation,
+          }
+        : null,
+    escalation: snapshot.escalation.tier === null ? null : snapshot.escalation,
+    assignee: snapshot.escalation.assignee,
+    deadline: snapshot.escalation.deadline ? new Date(snapshot.escalation.deadline) : null,
+    acceptedUntil: snapshot.acceptedUntil ? new Date(snapshot.acceptedUntil) : null,
+    review: snapshot.review,
     resolution: snapshot.resolution,
     disposition: snapshot.disposition,
     decision: snapshot.decision,
@@ -117,6 +160,13 @@ function changesOf(row: CaseEntity): Partial<CaseEntity> {
     disposition: row.disposition,
     decision: row.decision,
     allowedDecisions: row.allowedDecisions,
+    context: row.context,
+    risk: row.risk,
+    remediation: row.remediation,
+    escalation: row.escalation,
+    assignee: row.assignee,
+    deadline: row.deadline,
+    acceptedUntil: row.acceptedUntil,
     lastOccurrenceAt: row.lastOccurrenceAt,
     resolvedAt: row.resolvedAt,
     updatedAt: row.updatedAt,

@@ -1,11 +1,64 @@
+import { Context } from '@temporalio/activity';
+import type { DataSource } from 'typeorm';
 import type { CaseActivities } from '@vigil/contracts';
-import { createCaseRecordActivities, type CaseRecordDeps } from './case-records';
+import type { WebhookSettings } from '@vigil/config';
+import { createContextActivities } from './case-context';
+import { createPlanActivities } from './case-plan';
+import { createCaseRecordActivities } from './case-records';
+import { InternalRemediationConnector } from './internal-connector';
+import { createRemediationActivities } from './remediation';
+import { createNotifier } from './webhooks/notifier';
+import { WebhookRemediationConnector } from './webhooks/webhook-connector';
 
-export type ActivityDeps = CaseRecordDeps;
+export interface ActivityDeps {
+  readonly dataSource: DataSource;
+  /** Outbound webhooks; absent, remediation webhooks are not configured and nothing is notified. */
+  readonly webhooks?: WebhookSettings;
+  readonly now?: () => Date;
+}
+
+const UNCONFIGURED: WebhookSettings = {
+  remediation: { url: null, secret: null },
+  notify: { url: null, secret: null },
+  slackUrl: null,
+  timeoutMs: 10_000,
+};
+
+/** The running activity's cancellation, so a cancelled or timed-out call stops its request. */
+function cancellation(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps): CaseActivities {
-  return { ...createCaseRecordActivities(deps) };
+  const webhooks = deps.webhooks ?? UNCONFIGURED;
+  const notifier = createNotifier({
+    webhookUrl: webhooks.notify.url,
+    webhookSecret: webhooks.notify.secret,
+    slackUrl: webhooks.slackUrl,
+    timeoutMs: webhooks.timeoutMs,
+    signal: cancellation,
+  });
+  return {
+    ...createCaseRecordActivities(deps),
+    ...createContextActivities(deps),
+    ...createPlanActivities(deps),
+    ...createRemediationActivities({
+      connectors: [
+        new InternalRemediationConnector(deps),
+        new WebhookRemediationConnector({
+          ...webhooks.remediation,
+          timeoutMs: webhooks.timeoutMs,
+          signal: cancellation,
+        }),
+      ],
+    }),
+    notifyCase: (notification) => notifier.notifyCase(notification),
+  };
 }
 
 export { createCaseRecordActivities };

@@ -19,10 +19,18 @@
  * string has been hashed by an earlier run. Medians of the runs are reported, by wall
  * clock and by the main thread's CPU time (which a busy shared machine inflates less).
  *
- *   npx tsc -p tsconfig.bench.json && npx tsc-alias -p tsconfig.bench.json
- *   node dist-bench/bench/detect.js [eventsPerPhase] [identities] [daysPerPhase]
+ * Then HTTP batch ingest (bench/ingest-http.ts, its default sizes) in child processes, one
+ * per database, since a process's column types follow its DATABASE_URL: on a fresh SQLite
+ * file, and on PostgreSQL when BENCH_POSTGRES_URL names a server (a scratch database is
+ * created there and dropped). Their results are the `ingestHttp` part of the one JSON
+ * object printed; their own output goes to stderr.
+ *
+ *   npm run bench:detect -- [eventsPerPhase] [identities] [daysPerPhase]
+ *   BENCH_POSTGRES_URL=postgres://… npm run bench:detect
  */
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
@@ -202,7 +210,49 @@ function measure(lines: readonly string[], entries: Map<string, Entry>, reset: (
   };
 }
 
-function main(): void {
+/** One run of bench/ingest-http.ts in a child process; DATABASE_URL selects its database. */
+function ingestHttp(databaseUrl: string | undefined): Promise<unknown> {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  return new Promise((resolve, reject) => {
+    let result: unknown;
+    const child = fork(path.join(__dirname, 'ingest-http.js'), [], {
+      env,
+      stdio: ['ignore', process.stderr, process.stderr, 'ipc'],
+    });
+    child.on('message', (message) => (result = message));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      result !== undefined
+        ? resolve(result)
+        : reject(new Error(`ingest-http exited with code ${code} without a result`)),
+    );
+  });
+}
+
+async function ingestHttpRuns(): Promise<Record<string, unknown>> {
+  const runs: Record<string, unknown> = {};
+  const postgres = process.env.BENCH_POSTGRES_URL;
+  for (const [database, url] of [
+    ['sqlite', undefined],
+    ['postgres', postgres],
+  ] as const) {
+    if (database === 'postgres' && !url) {
+      runs[database] = { skipped: 'set BENCH_POSTGRES_URL=postgres://… to measure it' };
+      continue;
+    }
+    try {
+      runs[database] = await ingestHttp(url);
+    } catch (error) {
+      runs[database] = { error: error instanceof Error ? error.message : String(error) };
+      process.exitCode = 1;
+    }
+  }
+  return runs;
+}
+
+async function main(): Promise<void> {
   const stream = generateStream({
     seed: SEED,
     identities: IDENTITIES,
@@ -250,6 +300,8 @@ function main(): void {
   const kinds = new Map<string, number>();
   for (const i of stream.identities) kinds.set(i.kind, (kinds.get(i.kind) ?? 0) + 1);
   const learning = [...entries.values()].filter((e) => e.baseline.isLearning()).length;
+  const loadAverageAtEnd = loadavg().map((x) => round(x, 2));
+  const ingest = await ingestHttpRuns();
 
   console.log(
     JSON.stringify(
@@ -266,7 +318,8 @@ function main(): void {
         node: process.version,
         cpu: cpus()[0]?.model ?? 'unknown',
         cores: cpus().length,
-        loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
+        loadAverageAtEnd,
+        ingestHttp: ingest,
       },
       null,
       2,
@@ -274,4 +327,7 @@ function main(): void {
   );
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -3,7 +3,9 @@
  * ledger, detection, baseline flush, case starts on a real Temporal dev server), fed
  * 1,000-event batches over loopback by concurrent clients. The database is a fresh SQLite
  * file, or a fresh database on the PostgreSQL server DATABASE_URL names (one database per
- * process: column types follow DATABASE_URL). Prints one JSON object.
+ * process: column types follow DATABASE_URL). BASELINE_FLUSH_MS sets the API's baseline
+ * write interval (default: the API's). Prints one JSON object; when forked with an IPC
+ * channel (as bench/detect.ts runs it), also sends it to the parent.
  *
  *   npm run bench:ingest -- [events] [identities] [concurrency]
  *   DATABASE_URL=postgres://… npm run bench:ingest
@@ -18,13 +20,15 @@ import { Client } from 'pg';
 import { loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
 import { CASE_SEARCH_ATTRIBUTES } from '@vigil/contracts';
 import { createDataSource, migrate } from '@vigil/persistence';
-import { startApi } from '../test/support/system';
+import { startApi } from '../test/support/api';
 import { generateStream } from './generator';
 
 const EVENTS = Number(process.argv[2] ?? 200_000);
 const IDENTITIES = Number(process.argv[3] ?? 500);
 const CONCURRENCY = Number(process.argv[4] ?? 4);
 const BATCH = 1_000;
+const FLUSH_MS = loadConfig({ BASELINE_FLUSH_MS: process.env.BASELINE_FLUSH_MS }).ingest
+  .baselineFlushMs;
 
 // The CLI path comes from the project's own provisioning script (plain JS at the repo root).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -39,6 +43,8 @@ interface Run {
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly batchLatencyMs: { readonly p50: number; readonly p99: number };
+  /** CPU time of this process (API and clients) over the timed run, per 1,000 events. */
+  readonly processCpuMsPer1000Events: number;
   readonly exceptions: number;
 }
 
@@ -70,20 +76,19 @@ async function main(): Promise<void> {
   } finally {
     await temporal.teardown();
   }
-  console.log(
-    JSON.stringify(
-      {
-        benchmark: 'ingest-http',
-        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-        batchSize: BATCH,
-        concurrency: CONCURRENCY,
-        identities: IDENTITIES,
-        ...run,
-      },
-      null,
-      2,
-    ),
-  );
+  const result = {
+    benchmark: 'ingest-http',
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    batchSize: BATCH,
+    concurrency: CONCURRENCY,
+    identities: IDENTITIES,
+    baselineFlushMs: FLUSH_MS,
+    ...run,
+  };
+  console.log(JSON.stringify(result, null, 2));
+  const parent = process.send?.bind(process);
+  if (parent) await new Promise<void>((resolve) => parent(result, () => resolve()));
+  process.disconnect?.();
 }
 
 interface Scratch {
@@ -115,7 +120,18 @@ async function postgresScratch(baseUrl: string): Promise<Scratch> {
   url.pathname = `/${name}`;
   return {
     settings: { type: 'postgres', url: url.toString() },
-    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: async () => {
+      // FORCE cannot end a backend of another role, such as an autovacuum worker still busy
+      // with the fresh tables; it is gone a moment later.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        } catch (error) {
+          if (attempt >= 10) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+    },
   };
 }
 
@@ -134,6 +150,7 @@ async function measure(
   const base = loadConfig({ LOG_LEVEL: 'error' });
   const config: VigilConfig = {
     ...base,
+    ingest: { baselineFlushMs: FLUSH_MS },
     temporal: { ...base.temporal, address, taskQueue: `bench-${database}` },
     database: scratch.settings,
   };
@@ -146,6 +163,7 @@ async function measure(
     let exceptions = 0;
     let next = 0;
     const started = performance.now();
+    const cpuAtStart = process.cpuUsage();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < bodies.length) {
@@ -158,6 +176,7 @@ async function measure(
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuAtStart);
     const events = bodies.reduce((n, b) => n + (JSON.parse(b) as unknown[]).length, 0);
     latencies.sort((a, b) => a - b);
     return {
@@ -170,6 +189,7 @@ async function measure(
         p50: round(latencies[Math.floor(latencies.length * 0.5)]!),
         p99: round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]!),
       },
+      processCpuMsPer1000Events: round((cpu.user + cpu.system) / events),
       exceptions,
     };
   } finally {

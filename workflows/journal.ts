@@ -2,9 +2,16 @@ import { condition } from '@temporalio/workflow';
 import type { CaseActivities } from '../libs/contracts/src/activities';
 import type { CaseFile } from './case-file';
 
+export interface JournalPosition {
+  readonly revision: number;
+  readonly seq: number;
+}
+
 export interface Journal {
   /** Resolves once every change made so far is recorded. */
   flush(): Promise<void>;
+  /** What has been recorded: a continued run starts from here. */
+  position(): JournalPosition;
 }
 
 /**
@@ -15,9 +22,10 @@ export interface Journal {
 export function startJournal(
   file: CaseFile,
   recordCaseProgress: CaseActivities['recordCaseProgress'],
+  from: JournalPosition = { revision: 0, seq: 0 },
 ): Journal {
-  let recordedRevision = 0;
-  let recordedSeq = 0;
+  let recordedRevision = from.revision;
+  let recordedSeq = from.seq;
 
   void (async () => {
     for (;;) {
@@ -32,5 +40,6 @@ export function startJournal(
 
   return {
     flush: () => condition(() => recordedRevision === file.revision),
+    position: () => ({ revision: recordedRevision, seq: recordedSeq }),
   };
 }

@@ -92,11 +92,18 @@ describe(`Vigil end to end: API + worker + Temporal dev server + ${database}`, (
       ids.includes(caseId),
     );
 
+    // Accepting the risk of a critical case is an admin's call.
+    const refused = await http
+      .post(`/v1/cases/${caseId}/decision`)
+      .send({ decision: 'accept_risk', actor: 'bob@example.com', role: 'analyst' })
+      .expect(403);
+    expect(refused.body).toMatchObject({ code: 'role_not_allowed' });
     const decided = await http
       .post(`/v1/cases/${caseId}/decision`)
       .send({
         decision: 'accept_risk',
         actor: 'alice@example.com',
+        role: 'admin',
         comment: 'approved maintenance',
       })
       .expect(200);
@@ -124,8 +131,12 @@ describe(`Vigil end to end: API + worker + Temporal dev server + ${database}`, (
     expect(read.body.timeline.map((e: { type: string }) => e.type)).toEqual(
       expect.arrayContaining(['opened', 'occurrence', 'severity_raised', 'decision', 'resolved']),
     );
+    // An accepted risk stays with its workflow until it expires and comes back for review.
+    expect(Date.parse(read.body.acceptedUntil) - Date.parse(read.body.resolvedAt)).toBe(
+      30 * 86_400_000,
+    );
     const described = await env.client.workflow.getHandle(workflowId).describe();
-    expect(described.status.name).toBe('COMPLETED');
+    expect(described.status.name).toBe('RUNNING');
 
     const again = await http
       .post(`/v1/cases/${caseId}/decision`)

@@ -1,5 +1,10 @@
 import type { CaseSnapshot, TimelineEntry } from '@vigil/contracts';
-import { CaseEntity, CaseOutcomeEntity, TimelineEntryEntity } from '@vigil/persistence';
+import {
+  CaseEntity,
+  CaseOutcomeEntity,
+  DetectorFeedbackEntity,
+  TimelineEntryEntity,
+} from '@vigil/persistence';
 import { createCaseRecordActivities } from '../../activities';
 import { createTestDatabase, testingPostgres, type TestDatabase } from '../support/database';
 
@@ -33,6 +38,14 @@ describe(`case record activities on ${database}`, () => {
     disposition: null,
     decision: null,
     allowedDecisions: ['reject', 'accept_risk', 'false_positive'],
+    context: null,
+    risk: null,
+    proposedRemediation: null,
+    remediation: null,
+    approvals: [],
+    escalation: { tier: null, route: null, assignee: null, deadline: null, failSafe: null },
+    acceptedUntil: null,
+    review: null,
     revision: 2,
     ...overrides,
   });
@@ -85,7 +98,12 @@ describe(`case record activities on ${database}`, () => {
       severity: 'critical',
       resolution: 'accepted_risk',
       disposition: 'benign_expected',
-      decision: { decision: 'accept_risk', actor: 'alice', decidedAt: '2026-11-24T11:00:00.000Z' },
+      decision: {
+        decision: 'accept_risk',
+        actor: 'alice',
+        role: 'analyst',
+        decidedAt: '2026-11-24T11:00:00.000Z',
+      },
       resolvedAt: '2026-11-24T11:00:00.000Z',
       allowedDecisions: [],
       revision: 5,
@@ -122,6 +140,21 @@ describe(`case record activities on ${database}`, () => {
       openedAt: '2026-11-24T10:00:00.000Z',
       resolvedAt: '2026-11-24T10:30:00.000Z',
       occurrences: 4,
+      acknowledgedAt: '2026-11-24T10:10:00.000Z',
+      feedback: {
+        caseId: 'c3',
+        detector: 'novel_scope' as const,
+        identityId: 'svc-payments',
+        identityKind: 'service_account',
+        disposition: 'false_positive' as const,
+        resolution: 'false_positive' as const,
+        severity: 'high' as const,
+        score: 0.7,
+        value: 'secrets:write',
+        reason: 'a known batch job',
+        decidedBy: 'bob',
+        at: '2026-11-24T10:30:00.000Z',
+      },
     };
     await activities.recordCaseOutcome(outcome);
     await activities.recordCaseOutcome({ ...outcome, decidedBy: 'someone else' });
@@ -131,7 +164,20 @@ describe(`case record activities on ${database}`, () => {
     expect(rows[0]).toMatchObject({
       decidedBy: 'bob',
       timeToResolveMs: 30 * 60 * 1000,
+      timeToAcknowledgeMs: 10 * 60 * 1000,
       occurrences: 4,
     });
+    const feedback = await db.dataSource
+      .getRepository(DetectorFeedbackEntity)
+      .findBy({ caseId: 'c3' });
+    expect(feedback).toEqual([
+      expect.objectContaining({
+        detector: 'novel_scope',
+        identityKind: 'service_account',
+        disposition: 'false_positive',
+        score: 0.7,
+        reason: 'a known batch job',
+      }),
+    ]);
   });
 });

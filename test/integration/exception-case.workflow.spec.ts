@@ -13,6 +13,7 @@ import {
   occurrenceSignal,
   stateQuery,
   type CaseOutcome,
+  type CaseState,
 } from '@vigil/contracts';
 import { CaseEntity, CaseOutcomeEntity, TimelineEntryEntity } from '@vigil/persistence';
 import { createActivities } from '../../activities';
@@ -80,7 +81,14 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
 
     const handle = handleOf(first.fingerprint);
     const decided = await handle.executeUpdate(decideUpdate, {
-      args: [{ decision: 'false_positive', actor: 'alice@example.com', comment: 'test traffic' }],
+      args: [
+        {
+          decision: 'false_positive',
+          actor: 'alice@example.com',
+          role: 'analyst',
+          comment: 'test traffic',
+        },
+      ],
     });
     expect(decided).toMatchObject({
       caseId: started.runId,
@@ -89,7 +97,12 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
       severity: 'critical',
       resolution: 'false_positive',
       disposition: 'false_positive',
-      decision: { decision: 'false_positive', actor: 'alice@example.com', comment: 'test traffic' },
+      decision: {
+        decision: 'false_positive',
+        actor: 'alice@example.com',
+        role: 'analyst',
+        comment: 'test traffic',
+      },
       allowedDecisions: [],
     });
     const outcome: CaseOutcome = await handle.result();
@@ -111,18 +124,25 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
     const timeline = await db.dataSource
       .getRepository(TimelineEntryEntity)
       .find({ where: { caseId: started.runId }, order: { seq: 'ASC' } });
-    // A repeat that reaches the worker together with the start is applied before the case
-    // moves to awaiting_decision; either order is a faithful record.
+    // The runbook in order; a repeat that reaches the worker with the start may land
+    // anywhere before the decision, so it is checked apart.
     const types = timeline.map((entry) => entry.type);
-    expect(types[0]).toBe('opened');
-    expect([...types.slice(1, 4)].sort()).toEqual([
-      'occurrence',
-      'severity_raised',
+    const runbook = types.filter((t) => t !== 'occurrence' && t !== 'severity_raised');
+    expect(runbook).toEqual([
+      'opened',
       'status_changed',
+      'context_gathered',
+      'risk_assessed',
+      'status_changed',
+      'escalated',
+      'decision',
+      'status_changed',
+      'resolved',
     ]);
+    expect(types.indexOf('occurrence')).toBeGreaterThan(0);
     expect(types.indexOf('occurrence')).toBeLessThan(types.indexOf('severity_raised'));
-    expect(types.slice(4)).toEqual(['decision', 'status_changed', 'resolved']);
-    expect(timeline.map((entry) => entry.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(types.indexOf('severity_raised')).toBeLessThan(types.indexOf('decision'));
+    expect(timeline.map((entry) => entry.seq)).toEqual(timeline.map((_, i) => i + 1));
     const recorded = await db.dataSource
       .getRepository(CaseOutcomeEntity)
       .findOneByOrFail({ caseId: started.runId });
@@ -151,7 +171,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
       severity: 'high',
     });
     await handle.executeUpdate(decideUpdate, {
-      args: [{ decision: 'accept_risk', actor: 'bob@example.com' }],
+      args: [{ decision: 'reject', actor: 'bob@example.com', role: 'analyst' }],
     });
     await handle.result();
     const closed = (await handle.describe()).typedSearchAttributes;
@@ -174,9 +194,17 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
         () => undefined,
         (error: unknown) => error,
       );
-    const unknown = await refusal({ decision: 'delete_everything', actor: 'mallory' });
-    const noActor = await refusal({ decision: 'reject', actor: '' });
-    const noRemediation = await refusal({ decision: 'approve_remediation', actor: 'alice' });
+    const unknown = await refusal({
+      decision: 'delete_everything',
+      actor: 'mallory',
+      role: 'analyst',
+    });
+    const noActor = await refusal({ decision: 'reject', actor: '', role: 'analyst' });
+    const noRemediation = await refusal({
+      decision: 'approve_remediation',
+      actor: 'alice',
+      role: 'analyst',
+    });
 
     for (const error of [unknown, noActor, noRemediation])
       expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -187,7 +215,9 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
     });
     expect(await acceptedUpdates()).toBe(0);
 
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'reject', actor: 'alice' }] });
+    await handle.executeUpdate(decideUpdate, {
+      args: [{ decision: 'reject', actor: 'alice', role: 'analyst' }],
+    });
     await handle.result();
     expect(await acceptedUpdates()).toBe(1);
   });
@@ -225,17 +255,22 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
       'execute',
       ...common,
       '--input',
-      '{"decision":"accept_risk","actor":"carol@example.com","comment":"maintenance window"}',
+      '{"decision":"accept_risk","actor":"carol@example.com","role":"analyst","comment":"maintenance window","acceptRiskDays":7}',
       '--output',
       'json',
     ]);
-    expect(JSON.parse(stdout)).toMatchObject({
+    const result = JSON.parse(stdout) as { result: CaseState };
+    expect(result).toMatchObject({
       result: { caseId: runId, status: 'resolved', resolution: 'accepted_risk' },
     });
-    await expect(handleOf(exception.fingerprint).result()).resolves.toMatchObject({
-      resolution: 'accepted_risk',
-      decidedBy: 'carol@example.com',
-    });
+    // Accepted for seven days: the case stays open in Temporal until it comes back.
+    const until = Date.parse(result.result.acceptedUntil!);
+    expect(until - Date.parse(result.result.resolvedAt!)).toBe(7 * 86_400_000);
+    await eventually(() =>
+      db.dataSource
+        .getRepository(CaseOutcomeEntity)
+        .findOneByOrFail({ caseId: runId, decidedBy: 'carol@example.com' }),
+    );
   });
 
   it('opens a new case when a resolved fingerprint recurs', async () => {
@@ -243,7 +278,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
     const first = await deliverReport(env.client, taskQueue, exception);
     await awaitingDecision(exception.fingerprint);
     await handleOf(exception.fingerprint).executeUpdate(decideUpdate, {
-      args: [{ decision: 'false_positive', actor: 'alice' }],
+      args: [{ decision: 'false_positive', actor: 'alice', role: 'analyst' }],
     });
     await env.client.workflow
       .getHandle(caseWorkflowId(exception.fingerprint), first.runId)

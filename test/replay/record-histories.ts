@@ -1,29 +1,36 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { ensureTemporalCli } from '../../scripts/temporal-tools';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { bundleWorkflows, startDevServer } from '../support/temporal';
+import { bundleWorkflows, startTimeSkippingServer } from '../support/temporal';
+import { startRunbookReceivers, type RunbookReceivers } from '../support/runbook-receivers';
 import { SCENARIOS } from './scenarios';
 
 /**
- * Records the history of every scenario into test/fixtures/histories. Run with
- * `npm run histories:record`; it is not part of the test suite.
+ * Records the history of every scenario into test/fixtures/histories, on the time-skipping
+ * server with local webhook receivers. Run with `npm run histories:record`; it is not part
+ * of the test suite.
  */
 const HISTORIES = path.resolve(__dirname, '../fixtures/histories');
 
 describe('record case histories', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
+  let receivers: RunbookReceivers;
 
   beforeAll(async () => {
-    [env, db] = await Promise.all([startDevServer(), createTestDatabase()]);
+    [env, db, receivers] = await Promise.all([
+      startTimeSkippingServer(),
+      createTestDatabase(),
+      startRunbookReceivers(),
+    ]);
   });
 
   afterAll(async () => {
+    await receivers?.close();
     await db?.drop();
     await env?.teardown();
   });
@@ -36,22 +43,20 @@ describe('record case histories', () => {
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: await bundleWorkflows(),
-        activities: createActivities({ dataSource: db.dataSource }),
+        activities: createActivities({ dataSource: db.dataSource, webhooks: receivers.webhooks }),
       });
-      const workflowId = await worker.runUntil(scenario.run(env.client, taskQueue));
-      // The CLI writes the canonical proto JSON that historyFromJSON reads back.
-      const history = execFileSync(ensureTemporalCli({ quiet: true }), [
-        'workflow',
-        'show',
-        '--address',
-        env.address,
-        '--workflow-id',
-        workflowId,
-        '--output',
-        'json',
-      ]);
+      const { workflowId, runId } = await worker.runUntil(
+        scenario.run({
+          env,
+          client: env.client,
+          taskQueue,
+          dataSource: db.dataSource,
+          failStep: receivers.failStep,
+        }),
+      );
+      const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
       fs.mkdirSync(HISTORIES, { recursive: true });
-      fs.writeFileSync(path.join(HISTORIES, `${name}.json`), history);
+      fs.writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJSON(history));
     },
   );
 });

@@ -1,81 +1,218 @@
 import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   caseWorkflowId,
+  commentSignal,
   decideUpdate,
   occurrenceSignal,
+  requestRemediationUpdate,
+  stateQuery,
+  type CaseState,
   type DecisionInput,
+  type ExceptionReport,
+  type Identity,
 } from '@vigil/contracts';
+import { IdentityStore } from '@vigil/persistence';
 import { deliverReport } from '@vigil/temporal';
-import { aReport } from '../support/cases';
+import type { DataSource } from 'typeorm';
+import { aReport, anIdentity } from '../support/cases';
+import { eventually } from '../support/eventually';
 
 /**
- * The paths a case can take, driven against a real server. Their recorded histories are
- * replayed by replay.spec.ts, so a change to workflow code that would break running cases
- * fails a test. Record again with `npm run histories:record` when adding a path.
+ * The paths a case can take through the runbook, driven against the time-skipping test
+ * server (deadlines pass in a moment). Their recorded histories are replayed by
+ * replay.spec.ts, so a change to workflow code that would break running cases fails a
+ * test. Record again with `npm run histories:record` when adding a path.
  */
-export interface Scenario {
-  readonly name: string;
-  run(client: Client, taskQueue: string): Promise<string>;
+export interface ScenarioContext {
+  readonly env: TestWorkflowEnvironment;
+  readonly client: Client;
+  readonly taskQueue: string;
+  readonly dataSource: DataSource;
+  /** Makes the remediation webhook refuse the named step (400) until cleared. */
+  failStep(step: string | null): void;
 }
 
-function decide(client: Client, workflowId: string, input: DecisionInput) {
-  return client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [input] });
+export interface Scenario {
+  readonly name: string;
+  /** Returns the workflow id and the run whose history is recorded. */
+  run(ctx: ScenarioContext): Promise<{ workflowId: string; runId: string }>;
+}
+
+/** Histories of the first, skeleton version of the case; they replay on its patched path. */
+export const LEGACY_HISTORIES = [
+  'decided-without-repeats',
+  'occurrence-flood-then-reject',
+  'repeats-raise-severity-then-false-positive',
+] as const;
+
+async function openCase(
+  ctx: ScenarioContext,
+  identity: Partial<Identity> & { id: string },
+  report: Partial<ExceptionReport>,
+): Promise<{ workflowId: string; runId: string; exception: ExceptionReport }> {
+  await new IdentityStore(ctx.dataSource).upsert(anIdentity(identity.id, identity), {
+    actor: 'scenario',
+  });
+  const exception = aReport({ identityId: identity.id, kind: 'rate_spike', ...report });
+  const { runId } = await deliverReport(ctx.client, ctx.taskQueue, exception);
+  return { workflowId: caseWorkflowId(exception.fingerprint), runId, exception };
+}
+
+function stateWhen(
+  ctx: ScenarioContext,
+  workflowId: string,
+  when: (state: CaseState) => boolean,
+): Promise<CaseState> {
+  return eventually(async () => {
+    const state = await ctx.client.workflow.getHandle(workflowId).query(stateQuery);
+    if (!when(state)) throw new Error(`case is ${state.status}`);
+    return state;
+  });
+}
+
+function decide(ctx: ScenarioContext, workflowId: string, input: Partial<DecisionInput>) {
+  return ctx.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
+    args: [{ actor: 'ana@example.com', role: 'analyst', ...input } as DecisionInput],
+  });
 }
 
 export const SCENARIOS: readonly Scenario[] = [
   {
-    name: 'decided-without-repeats',
-    async run(client, taskQueue) {
-      const exception = aReport({ identityId: 'svc-payments', kind: 'novel_scope' });
-      await deliverReport(client, taskQueue, exception);
-      const workflowId = caseWorkflowId(exception.fingerprint);
-      await decide(client, workflowId, { decision: 'accept_risk', actor: 'alice@example.com' });
-      await client.workflow.getHandle(workflowId).result();
-      return workflowId;
+    name: 'auto-remediated',
+    async run(ctx) {
+      const { workflowId, runId } = await openCase(
+        ctx,
+        { id: 'svc-auto' },
+        {
+          kind: 'novel_scope',
+          severity: 'medium',
+          evidence: { value: 'db:admin', score: 0.55 },
+        },
+      );
+      await ctx.client.workflow.getHandle(workflowId, runId).result();
+      return { workflowId, runId };
     },
   },
   {
-    name: 'repeats-raise-severity-then-false-positive',
-    async run(client, taskQueue) {
-      const exception = aReport({ identityId: 'svc-ledger', kind: 'rate_spike', severity: 'low' });
-      await deliverReport(client, taskQueue, exception);
-      const workflowId = caseWorkflowId(exception.fingerprint);
-      const handle = client.workflow.getHandle(workflowId);
-      await deliverReport(client, taskQueue, {
-        ...aReport(),
-        fingerprint: exception.fingerprint,
-        severity: 'medium',
-      });
-      await handle.signal(occurrenceSignal, {
-        ...aReport(),
-        fingerprint: exception.fingerprint,
-        severity: 'critical',
-      });
-      await decide(client, workflowId, { decision: 'approve_remediation', actor: 'bob' }).catch(
+    name: 'saga-compensated-then-approved-again',
+    async run(ctx) {
+      ctx.failStep('revoke-grant');
+      const { workflowId, runId } = await openCase(
+        ctx,
+        { id: 'svc-saga' },
+        {
+          kind: 'novel_scope',
+          severity: 'medium',
+          evidence: { value: 'vault:admin', score: 0.55 },
+        },
+      );
+      await stateWhen(ctx, workflowId, (s) => s.escalation.tier === 1);
+      ctx.failStep(null);
+      const handle = ctx.client.workflow.getHandle(workflowId);
+      await handle.signal(commentSignal, { actor: 'ana@example.com', text: 'grant fixed' });
+      await decide(ctx, workflowId, { decision: 'approve_remediation' });
+      await ctx.client.workflow.getHandle(workflowId, runId).result();
+      return { workflowId, runId };
+    },
+  },
+  {
+    name: 'tier2-with-repeats-then-false-positive',
+    async run(ctx) {
+      const { workflowId, runId, exception } = await openCase(
+        ctx,
+        { id: 'svc-tier2' },
+        {
+          severity: 'medium',
+        },
+      );
+      const handle = ctx.client.workflow.getHandle(workflowId);
+      await stateWhen(ctx, workflowId, (s) => s.escalation.tier === 1);
+      for (let i = 0; i < 30; i += 1) {
+        await handle.signal(occurrenceSignal, {
+          ...aReport(),
+          fingerprint: exception.fingerprint,
+          severity: i === 29 ? 'high' : 'medium',
+        });
+      }
+      await ctx.env.sleep('25 hours');
+      await stateWhen(ctx, workflowId, (s) => s.escalation.tier === 2);
+      await decide(ctx, workflowId, { decision: 'false_positive', comment: 'load test' });
+      await ctx.client.workflow.getHandle(workflowId, runId).result();
+      return { workflowId, runId };
+    },
+  },
+  {
+    name: 'expired-default-contain',
+    async run(ctx) {
+      const { workflowId, runId } = await openCase(
+        ctx,
+        { id: 'svc-expired' },
+        {
+          severity: 'high',
+        },
+      );
+      await stateWhen(ctx, workflowId, (s) => s.escalation.tier === 1);
+      await ctx.env.sleep('13 hours');
+      await ctx.client.workflow.getHandle(workflowId, runId).result();
+      return { workflowId, runId };
+    },
+  },
+  {
+    name: 'two-person-containment',
+    async run(ctx) {
+      const { workflowId, runId } = await openCase(
+        ctx,
+        { id: 'svc-critical', criticality: 'high' },
+        { severity: 'critical' },
+      );
+      await stateWhen(ctx, workflowId, (s) => s.escalation.tier === 1);
+      await decide(ctx, workflowId, { decision: 'contain', actor: 'ana@example.com' });
+      await decide(ctx, workflowId, { decision: 'contain', actor: 'ana@example.com' }).catch(
         () => undefined,
       );
-      await decide(client, workflowId, {
-        decision: 'false_positive',
-        actor: 'bob',
-        comment: 'load test',
-      });
-      await handle.result();
-      return workflowId;
+      await decide(ctx, workflowId, { decision: 'contain', actor: 'bo@example.com' });
+      await ctx.client.workflow.getHandle(workflowId, runId).result();
+      return { workflowId, runId };
     },
   },
   {
-    name: 'occurrence-flood-then-reject',
-    async run(client, taskQueue) {
-      const exception = aReport({ identityId: 'agent-support-bot', kind: 'policy_violation' });
-      await deliverReport(client, taskQueue, exception);
-      const workflowId = caseWorkflowId(exception.fingerprint);
-      const handle = client.workflow.getHandle(workflowId);
-      for (let i = 0; i < 40; i += 1) {
-        await handle.signal(occurrenceSignal, { ...aReport(), fingerprint: exception.fingerprint });
-      }
-      await decide(client, workflowId, { decision: 'reject', actor: 'carol' });
-      await handle.result();
-      return workflowId;
+    name: 'requested-remediation-approved-by-another',
+    async run(ctx) {
+      const { workflowId, runId } = await openCase(
+        ctx,
+        { id: 'svc-request' },
+        {
+          kind: 'off_hours',
+          severity: 'medium',
+          evidence: { value: 'db:write', score: 0.7 },
+        },
+      );
+      await stateWhen(ctx, workflowId, (s) => s.escalation.tier === 1);
+      await ctx.client.workflow.getHandle(workflowId).executeUpdate(requestRemediationUpdate, {
+        args: [{ playbookId: 'revoke-scope', actor: 'ana@example.com', role: 'analyst' }],
+      });
+      await decide(ctx, workflowId, { decision: 'approve_remediation' }).catch(() => undefined);
+      await decide(ctx, workflowId, { decision: 'approve_remediation', actor: 'bo@example.com' });
+      await ctx.client.workflow.getHandle(workflowId, runId).result();
+      return { workflowId, runId };
+    },
+  },
+  {
+    name: 'accepted-risk-expires-into-review',
+    async run(ctx) {
+      const { workflowId, runId } = await openCase(
+        ctx,
+        { id: 'svc-accept' },
+        {
+          severity: 'low',
+        },
+      );
+      await stateWhen(ctx, workflowId, (s) => s.escalation.tier === 1);
+      await decide(ctx, workflowId, { decision: 'accept_risk', acceptRiskDays: 1 });
+      await ctx.env.sleep('25 hours');
+      await stateWhen(ctx, workflowId, (s) => s.review !== null && s.escalation.tier === 1);
+      return { workflowId, runId };
     },
   },
 ];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ExceptionKind, ExceptionReport, Severity } from '@vigil/contracts';
+import type { ExceptionKind, ExceptionReport, Identity, Severity } from '@vigil/contracts';
 
 export function aReport(overrides: Partial<ExceptionReport> = {}): ExceptionReport {
   const identityId = overrides.identityId ?? 'svc-payments';
@@ -12,6 +12,28 @@ export function aReport(overrides: Partial<ExceptionReport> = {}): ExceptionRepo
     fingerprint: `${identityId}.${kind}.${randomUUID().slice(0, 8)}`,
     evidence: { scope: 'secrets:write:vault/prod/*' },
     reportedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+/** A declared identity for tests: a medium-criticality production service account. */
+export function anIdentity(id: string, overrides: Partial<Identity> = {}): Identity {
+  return {
+    id,
+    kind: 'service_account',
+    owner: 'olga@example.com',
+    team: 'payments',
+    vendor: null,
+    criticality: 'medium',
+    environment: 'prod',
+    policy: {
+      rotationPeriodDays: null,
+      rotationToleranceDays: null,
+      allowedScopes: [],
+      allowedTools: [],
+      resourceSensitivity: [],
+    },
+    status: 'active',
     ...overrides,
   };
 }

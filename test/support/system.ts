@@ -4,36 +4,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTestDatabase, type TestDatabase } from './database';
 import { bundleWorkflows, startDevServer } from './temporal';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { VIGIL_CONFIG, loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
-import { AppModule } from '../../apps/api/src/app.module';
-import { configureApi } from '../../apps/api/src/app';
+import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import { startApi, testConfig } from './api';
 import { WORKFLOW_CODE } from '../../apps/worker/src/case-worker';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 
-export function testConfig(overrides: {
-  address: string;
-  taskQueue: string;
-  database: DatabaseSettings;
-}): VigilConfig {
-  const base = loadConfig({ LOG_LEVEL: 'warn' });
-  return {
-    ...base,
-    temporal: { ...base.temporal, address: overrides.address, taskQueue: overrides.taskQueue },
-    database: overrides.database,
-  };
-}
-
-/** The API exactly as main.ts builds it, with the given configuration. */
-export async function startApi(config: VigilConfig): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(VIGIL_CONFIG)
-    .useValue(config)
-    .compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] });
-  configureApi(app);
-  await app.init();
-  return app;
-}
+export { startApi, testConfig };
 
 /** The worker process's Nest context, running until closed. */
 export async function startWorker(

@@ -9,6 +9,15 @@ import {
   type SettingName,
 } from '@vigil/config';
 
+const WEBHOOK_SETTINGS = [
+  'REMEDIATION_WEBHOOK_URL',
+  'REMEDIATION_WEBHOOK_SECRET',
+  'NOTIFY_WEBHOOK_URL',
+  'NOTIFY_WEBHOOK_SECRET',
+  'SLACK_WEBHOOK_URL',
+  'WEBHOOK_TIMEOUT_MS',
+];
+
 /** Runs `fn` and returns the ConfigError it throws; fails the test if it throws anything else. */
 function configErrorOf(fn: () => unknown): ConfigError {
   try {
@@ -62,6 +71,7 @@ describe('loadConfig', () => {
       expect(String(config.api.port)).toBe(defaults.API_PORT);
       expect(config.api.host).toBe(defaults.API_HOST);
       expect(config.logLevel).toBe(defaults.LOG_LEVEL);
+      expect(String(config.ingest.baselineFlushMs)).toBe(defaults.BASELINE_FLUSH_MS);
       expect(defaults.DATABASE_URL).toBeNull();
     });
 
@@ -96,6 +106,9 @@ describe('loadConfig', () => {
       ['API_PORT', '8080', (c) => c.api.port, 8080],
       ['API_PORT', '0', (c) => c.api.port, 0],
       ['API_PORT', '65535', (c) => c.api.port, 65535],
+      ['BASELINE_FLUSH_MS', '1', (c) => c.ingest.baselineFlushMs, 1],
+      ['BASELINE_FLUSH_MS', '2000', (c) => c.ingest.baselineFlushMs, 2000],
+      ['BASELINE_FLUSH_MS', '60000', (c) => c.ingest.baselineFlushMs, 60_000],
     ] as Array<[SettingName, string, (c: ReturnType<typeof loadConfig>) => unknown, number]>)(
       '%s=%s is parsed as a number',
       (name, value, pick, expected) => {
@@ -146,6 +159,17 @@ describe('loadConfig', () => {
       expect(error.name).toBe('ConfigError');
       expect(error.message).toBe(`${name}: must be a TCP port (0-65535), got "${value}"`);
     });
+
+    it.each(['0', '60001', '-5', '1.5', '250ms', 'soon'])(
+      'BASELINE_FLUSH_MS=%s is refused',
+      (value) => {
+        const error = configErrorOf(() => loadConfig({ BASELINE_FLUSH_MS: value }));
+        expect(error.setting).toBe('BASELINE_FLUSH_MS');
+        expect(error.message).toBe(
+          `BASELINE_FLUSH_MS: must be a whole number of milliseconds (1-60000), got "${value}"`,
+        );
+      },
+    );
 
     it.each(['verbose', 'INFO', 'trace', 'warning', 'silent'])(
       'LOG_LEVEL=%s is not a level',
@@ -287,6 +311,7 @@ describe('SETTINGS', () => {
       [
         'API_HOST',
         'API_PORT',
+        'BASELINE_FLUSH_MS',
         'DATABASE_URL',
         'LOG_LEVEL',
         'TEMPORAL_ADDRESS',
@@ -294,12 +319,16 @@ describe('SETTINGS', () => {
         'TEMPORAL_TASK_QUEUE',
         'TEMPORAL_UI_PORT',
         'VIGIL_DATA_DIR',
+        ...WEBHOOK_SETTINGS,
       ].sort(),
     );
   });
 
-  it('gives every setting except DATABASE_URL a default', () => {
-    expect(SETTINGS.filter((s) => s.default === null).map((s) => s.name)).toEqual(['DATABASE_URL']);
+  it('gives every setting except DATABASE_URL and the webhook endpoints a default', () => {
+    expect(SETTINGS.filter((s) => s.default === null).map((s) => s.name)).toEqual([
+      'DATABASE_URL',
+      ...WEBHOOK_SETTINGS.filter((name) => name !== 'WEBHOOK_TIMEOUT_MS'),
+    ]);
   });
 
   it('documents the LOG_LEVEL values loadConfig accepts', () => {

@@ -14,10 +14,11 @@ const report = (reportId: string, reportedAt: string) => ({
 });
 
 const openCase = () =>
-  new CaseFile({ caseId: 'c', workflowId: 'case-c' }, report('r1', '2026-01-01T10:00:00.000Z'), {
-    remediationProposed: false,
-    containmentAvailable: false,
-  });
+  CaseFile.open(
+    { caseId: 'c', workflowId: 'case-c' },
+    report('r1', '2026-01-01T10:00:00.000Z'),
+    null,
+  );
 
 describe('default fingerprints', () => {
   it.each(EXCEPTION_KINDS)('stay valid for the longest identity id with kind %s', (kind) => {
@@ -45,11 +46,16 @@ describe('a second decision', () => {
   it('throws and changes nothing', () => {
     const file = openCase();
     file.moveTo('awaiting_decision', 'test');
-    file.decide({ decision: 'reject', actor: 'ana' }, '2026-01-01T11:00:00.000Z');
+    file.takeDecision(
+      { decision: 'reject', actor: 'ana', role: 'analyst' },
+      '2026-01-01T11:00:00.000Z',
+    );
+    file.clearPending();
+    file.resolve('rejected', 'undetermined', 'ana', '2026-01-01T11:00:00.000Z', 'decided reject');
     const before = file.view();
     expect(() =>
-      file.decide({ decision: 'false_positive', actor: 'eve' }, '2026-01-01T12:00:00.000Z'),
-    ).toThrow('cannot be decided');
+      file.resolve('false_positive', 'false_positive', 'eve', '2026-01-01T12:00:00.000Z', 'again'),
+    ).toThrow('cannot be resolved again');
     expect(file.view()).toEqual(before);
     expect(file.outcome()).toMatchObject({ resolution: 'rejected', decidedBy: 'ana' });
   });

@@ -11,6 +11,7 @@ import { EventsModule } from './events/events.module';
 import { ExceptionsModule } from './exceptions/exceptions.module';
 import { HealthController } from './health/health.controller';
 import { IdentitiesModule } from './identities/identities.module';
+import { PlaybooksModule } from './playbooks/playbooks.module';
 import { TemporalModule } from './temporal/temporal.module';
 
 /** Routes whose body is a batch: a JSON array or NDJSON, up to 5 MiB. */
@@ -29,6 +30,7 @@ const BATCH_ROUTES: RouteInfo[] = [
     IdentitiesModule,
     EventsModule,
     DetectorsModule,
+    PlaybooksModule,
   ],
   controllers: [HealthController],
 })

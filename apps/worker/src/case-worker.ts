@@ -46,7 +46,7 @@ export class CaseWorker implements OnApplicationBootstrap, BeforeApplicationShut
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
       ...this.workflowCode,
-      activities: createActivities({ dataSource: this.dataSource }),
+      activities: createActivities({ dataSource: this.dataSource, webhooks: this.config.webhooks }),
     });
     this.running = this.worker.run();
     this.running.catch((error: unknown) => {

@@ -62,10 +62,58 @@ export const SETTINGS = [
     usedBy: ['api'],
   },
   {
+    name: 'BASELINE_FLUSH_MS',
+    default: '500',
+    description:
+      'How often the API writes the baseline changes of ingested events to the database, in milliseconds.',
+    usedBy: ['api'],
+  },
+  {
     name: 'LOG_LEVEL',
     default: 'info',
     description: 'One of error, warn, info, debug.',
     usedBy: ['api', 'worker', 'start'],
+  },
+  {
+    name: 'REMEDIATION_WEBHOOK_URL',
+    default: null,
+    description:
+      'http(s) endpoint that carries out `webhook` playbook steps (Standard Webhooks, signed). Unset: such steps fail as ConnectorNotConfigured.',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'REMEDIATION_WEBHOOK_SECRET',
+    default: null,
+    description:
+      'Secret: signing key of the remediation webhook, `whsec_<base64>` or any string. Required with REMEDIATION_WEBHOOK_URL.',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'NOTIFY_WEBHOOK_URL',
+    default: null,
+    description:
+      'http(s) endpoint that receives case notifications (Standard Webhooks, signed). Unset: not sent.',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'NOTIFY_WEBHOOK_SECRET',
+    default: null,
+    description:
+      'Secret: signing key of the notification webhook, `whsec_<base64>` or any string. Required with NOTIFY_WEBHOOK_URL.',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'SLACK_WEBHOOK_URL',
+    default: null,
+    description:
+      'Secret: Slack incoming-webhook URL (its path is the credential) for case notifications. Unset: not sent.',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'WEBHOOK_TIMEOUT_MS',
+    default: '10000',
+    description: 'How long one webhook or Slack request may take, in milliseconds (1-300000).',
+    usedBy: ['worker'],
   },
 ] as const satisfies readonly SettingSpec[];
 
@@ -85,7 +133,17 @@ export interface VigilConfig {
   readonly database: DatabaseSettings;
   readonly dataDir: string;
   readonly api: { readonly port: number; readonly host: string };
+  readonly ingest: { readonly baselineFlushMs: number };
   readonly logLevel: LogLevel;
+  readonly webhooks: WebhookSettings;
+}
+
+/** Outbound webhooks of the worker; a null URL leaves that channel unconfigured. */
+export interface WebhookSettings {
+  readonly remediation: { readonly url: string | null; readonly secret: string | null };
+  readonly notify: { readonly url: string | null; readonly secret: string | null };
+  readonly slackUrl: string | null;
+  readonly timeoutMs: number;
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -125,6 +183,18 @@ function port(env: Env, name: SettingName): number {
   return value;
 }
 
+function milliseconds(env: Env, name: SettingName, min: number, max: number): number {
+  const raw = required(env, name);
+  const value = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw new ConfigError(
+      name,
+      `must be a whole number of milliseconds (${min}-${max}), got "${raw}"`,
+    );
+  }
+  return value;
+}
+
 export function databaseFromEnv(env: Env = process.env): DatabaseSettings {
   const url = read(env, 'DATABASE_URL');
   if (url === null) {
@@ -155,8 +225,55 @@ export function loadConfig(env: Env = process.env): VigilConfig {
     database: databaseFromEnv(env),
     dataDir: path.resolve(required(env, 'VIGIL_DATA_DIR')),
     api: { port: port(env, 'API_PORT'), host: required(env, 'API_HOST') },
+    ingest: { baselineFlushMs: milliseconds(env, 'BASELINE_FLUSH_MS', 1, 60_000) },
     logLevel: logLevel as LogLevel,
+    webhooks: webhooksFromEnv(env),
   };
+}
+
+export function webhooksFromEnv(env: Env = process.env): WebhookSettings {
+  return {
+    remediation: signedEndpoint(env, 'REMEDIATION_WEBHOOK_URL', 'REMEDIATION_WEBHOOK_SECRET'),
+    notify: signedEndpoint(env, 'NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET'),
+    slackUrl: httpUrl(env, 'SLACK_WEBHOOK_URL'),
+    timeoutMs: milliseconds(env, 'WEBHOOK_TIMEOUT_MS', 1, 300_000),
+  };
+}
+
+/** A webhook URL and its signing secret: both or neither. Values are never echoed. */
+function signedEndpoint(
+  env: Env,
+  urlName: SettingName,
+  secretName: SettingName,
+): { readonly url: string | null; readonly secret: string | null } {
+  const url = httpUrl(env, urlName);
+  const secret = read(env, secretName);
+  if (url !== null && secret === null) {
+    throw new ConfigError(secretName, `is required when ${urlName} is set`);
+  }
+  if (secret !== null && secret.startsWith('whsec_')) {
+    const encoded = secret.slice('whsec_'.length);
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 === 1) {
+      throw new ConfigError(secretName, 'must be "whsec_" followed by base64, or a plain string');
+    }
+  }
+  return { url, secret };
+}
+
+/** An http(s) URL; the rejected value is not echoed, as the URL may hold a credential. */
+function httpUrl(env: Env, name: SettingName): string | null {
+  const value = read(env, name);
+  if (value === null) return null;
+  let protocol = '';
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // Unparseable: rejected below.
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new ConfigError(name, 'must be an http:// or https:// URL');
+  }
+  return value;
 }
 
 function isHostPort(address: string): boolean {

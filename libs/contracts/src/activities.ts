@@ -1,4 +1,13 @@
-import type { CaseOutcome, CaseState, TimelineEntry } from './case';
+import type { CaseOutcome, CaseState, ExceptionReport, TimelineEntry } from './case';
+import type { CaseContext } from './context';
+import type { CaseNotification, EscalationPolicy, NotificationReceipt } from './escalation';
+import type {
+  Playbook,
+  RemediationStepRequest,
+  RemediationStepResult,
+  VerificationResult,
+} from './remediation';
+import type { Severity } from './vocabulary';
 
 /** The case row as the read model stores it: the workflow state without the timeline. */
 export type CaseSnapshot = Omit<CaseState, 'timeline'> & {
@@ -11,6 +20,27 @@ export interface RecordCaseProgressInput {
   readonly entries: readonly TimelineEntry[];
 }
 
+export interface GatherContextInput {
+  readonly caseId: string;
+  readonly workflowId: string;
+  readonly report: ExceptionReport;
+}
+
+export interface CasePlanInput {
+  readonly caseId: string;
+  readonly report: ExceptionReport;
+  readonly severity: Severity;
+  readonly identityKind: string | null;
+}
+
+/** The playbook that matches the case (if any) and the escalation policy for its severity. */
+export interface CasePlan {
+  readonly playbook: Playbook | null;
+  /** The identity's containment playbook, offered as `contain`; null when none applies. */
+  readonly containment: Playbook | null;
+  readonly escalation: EscalationPolicy;
+}
+
 /**
  * Activities the case workflow calls. Implementations live in activities/; workflows only
  * see this interface through proxyActivities.
@@ -18,4 +48,12 @@ export interface RecordCaseProgressInput {
 export interface CaseActivities {
   recordCaseProgress(input: RecordCaseProgressInput): Promise<void>;
   recordCaseOutcome(outcome: CaseOutcome): Promise<void>;
+  gatherCaseContext(input: GatherContextInput): Promise<CaseContext>;
+  planCase(input: CasePlanInput): Promise<CasePlan>;
+  /** A playbook by id: the given version, or the active one when version is null. */
+  loadPlaybook(input: { id: string; version: number | null }): Promise<Playbook | null>;
+  executeRemediationStep(request: RemediationStepRequest): Promise<RemediationStepResult>;
+  verifyRemediationStep(request: RemediationStepRequest): Promise<VerificationResult>;
+  compensateRemediationStep(request: RemediationStepRequest): Promise<RemediationStepResult>;
+  notifyCase(notification: CaseNotification): Promise<NotificationReceipt>;
 }

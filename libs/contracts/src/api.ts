@@ -17,7 +17,6 @@ export interface ReportExceptionResponse {
 /** A case as the API shows it. */
 export type CaseView = Omit<CaseState, 'caseId'> & {
   readonly id: string;
-  readonly context: Record<string, unknown> | null;
   readonly updatedAt: string;
 };
 

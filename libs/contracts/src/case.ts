@@ -1,9 +1,13 @@
+import type { CaseContext, RiskAssessment } from './context';
+import type { EscalationRoute } from './escalation';
+import type { PlaybookPreview, RemediationReport } from './remediation';
 import type {
   CaseStatus,
   Decision,
   Disposition,
   ExceptionKind,
   Resolution,
+  Role,
   Severity,
 } from './vocabulary';
 
@@ -25,6 +29,21 @@ export interface ExceptionReport {
 /** Start argument of the `exceptionCase` workflow. */
 export interface CaseInput {
   readonly report: ExceptionReport;
+  /**
+   * Set when the case is a review that follows an earlier case of the same fingerprint in
+   * the same workflow (an accepted risk that expired): the review's own case id and what it
+   * reviews. Absent, the case id is the workflow's first run id.
+   */
+  readonly review?: CaseReview;
+}
+
+export interface CaseReview {
+  readonly caseId: string;
+  readonly previousCaseId: string;
+  readonly reason: string;
+  readonly acceptedBy: string;
+  readonly acceptedAt: string;
+  readonly expiredAt: string;
 }
 
 export const TIMELINE_ENTRY_TYPES = [
@@ -32,8 +51,21 @@ export const TIMELINE_ENTRY_TYPES = [
   'occurrence',
   'severity_raised',
   'status_changed',
+  'context_gathered',
+  'risk_assessed',
+  'remediation_proposed',
+  'remediation_started',
+  'remediation_step',
+  'remediation_finished',
+  'escalated',
+  'reminder',
+  'notification_failed',
+  'comment',
+  'approval',
   'decision',
   'resolved',
+  'risk_accepted_until',
+  'reopened',
 ] as const;
 export type TimelineEntryType = (typeof TIMELINE_ENTRY_TYPES)[number];
 
@@ -51,7 +83,49 @@ export interface DecisionInput {
   readonly decision: Decision;
   /** Who decided: an analyst's e-mail or user name. */
   readonly actor: string;
+  /** The actor's role; only `analyst` and `admin` decide. */
+  readonly role: Role;
   readonly comment?: string;
+  /** For `accept_risk`: days until the acceptance expires and the case comes back. */
+  readonly acceptRiskDays?: number;
+}
+
+/** A proposal to run a playbook on the case; whoever requests it cannot approve it. */
+export interface RemediationRequestInput {
+  readonly playbookId: string;
+  readonly actor: string;
+  readonly role: Role;
+  readonly comment?: string;
+}
+
+export interface CommentInput {
+  readonly actor: string;
+  readonly text: string;
+}
+
+/** The remediation on offer for approval. */
+export interface ProposedRemediation {
+  readonly playbookId: string;
+  readonly playbookVersion: number;
+  readonly requestedBy: string;
+  readonly requestedAt: string;
+  readonly preview: PlaybookPreview;
+}
+
+/** One approval of a decision that needs two people. */
+export interface Approval {
+  readonly decision: Decision;
+  readonly actor: string;
+  readonly at: string;
+}
+
+/** Where the case stands in its escalation. */
+export interface EscalationState {
+  readonly tier: 1 | 2 | null;
+  readonly route: EscalationRoute | null;
+  readonly assignee: string | null;
+  readonly deadline: string | null;
+  readonly failSafe: Decision | null;
 }
 
 export interface RecordedDecision extends DecisionInput {
@@ -77,6 +151,15 @@ export interface CaseState {
   readonly decision: RecordedDecision | null;
   /** Decisions the case accepts in its current state. */
   readonly allowedDecisions: readonly Decision[];
+  readonly context: CaseContext | null;
+  readonly risk: RiskAssessment | null;
+  readonly proposedRemediation: ProposedRemediation | null;
+  readonly remediation: RemediationReport | null;
+  readonly approvals: readonly Approval[];
+  readonly escalation: EscalationState;
+  /** For an accepted risk: when it expires and the case comes back for review. */
+  readonly acceptedUntil: string | null;
+  readonly review: CaseReview | null;
   readonly timeline: readonly TimelineEntry[];
 }
 
@@ -89,6 +172,26 @@ export interface CaseOutcome {
   readonly openedAt: string;
   readonly resolvedAt: string;
   readonly occurrences: number;
+  /** When a person first acted on the case (comment, approval or decision); null: nobody. */
+  readonly acknowledgedAt: string | null;
+  /** Feedback for the detector that raised the case, for tuning. */
+  readonly feedback: DetectorFeedback;
+}
+
+/** A labelled verdict on one detector's call, from a resolved case. */
+export interface DetectorFeedback {
+  readonly caseId: string;
+  readonly detector: ExceptionKind;
+  readonly identityId: string;
+  readonly identityKind: string | null;
+  readonly disposition: Disposition;
+  readonly resolution: Resolution;
+  readonly severity: Severity;
+  readonly score: number | null;
+  readonly value: string | null;
+  readonly reason: string;
+  readonly decidedBy: string;
+  readonly at: string;
 }
 
 /** Failure types the `decide` validator uses; the API maps them to HTTP statuses. */
@@ -96,5 +199,9 @@ export const DECISION_REJECTIONS = {
   notAwaitingDecision: 'CaseNotAwaitingDecision',
   notAllowed: 'DecisionNotAllowed',
   invalid: 'InvalidDecision',
+  /** The actor's role may not take this decision. */
+  roleNotAllowed: 'DecisionRoleNotAllowed',
+  /** The actor requested the remediation, or already gave the first of two approvals. */
+  sameActor: 'DecisionSameActor',
 } as const;
 export type DecisionRejection = (typeof DECISION_REJECTIONS)[keyof typeof DECISION_REJECTIONS];

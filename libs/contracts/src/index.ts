@@ -5,3 +5,6 @@ export * from './search-attributes';
 export * from './activities';
 export * from './api';
 export * from './telemetry';
+export * from './remediation';
+export * from './escalation';
+export * from './context';

@@ -49,6 +49,10 @@ export const RESOLUTIONS = [
 ] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 
+/** What an API key (or a decision's actor) may do; `admin` may do everything. */
+export const ROLES = ['ingest', 'analyst', 'admin', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
 export const DECISIONS = [
   'approve_remediation',
   'reject',

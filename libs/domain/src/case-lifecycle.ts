@@ -1,22 +1,26 @@
 import {
   DECISION_REJECTIONS,
+  type Approval,
   type DecisionInput,
   type DecisionRejection,
 } from '../../contracts/src/case';
 import {
   DECISIONS,
+  ROLES,
   isOneOf,
   type CaseStatus,
   type Decision,
   type Disposition,
   type Resolution,
+  type Role,
+  type Severity,
 } from '../../contracts/src/vocabulary';
 
 /** Status changes a case may make; anything else is a programming error. */
 const TRANSITIONS: Readonly<Record<CaseStatus, readonly CaseStatus[]>> = {
   open: ['triaging', 'remediating', 'awaiting_decision', 'resolved'],
   triaging: ['remediating', 'awaiting_decision', 'resolved'],
-  remediating: ['awaiting_decision', 'resolved'],
+  remediating: ['awaiting_decision', 'escalated', 'resolved'],
   awaiting_decision: ['escalated', 'remediating', 'resolved'],
   escalated: ['remediating', 'resolved'],
   resolved: [],
@@ -75,49 +79,162 @@ export interface DecisionRefusal {
 
 export const MAX_ACTOR_LENGTH = 200;
 export const MAX_COMMENT_LENGTH = 4000;
+export const MAX_ACCEPT_RISK_DAYS = 365;
+
+/** What the validator needs to know about the case to judge a decision. */
+export interface DecisionFacts {
+  readonly status: CaseStatus;
+  readonly severity: Severity;
+  readonly capabilities: DecisionCapabilities;
+  /** Who asked for the remediation on offer ('vigil' when a playbook matched on its own). */
+  readonly remediationRequestedBy: string | null;
+  /** First approvals already given to decisions that need two people. */
+  readonly approvals: readonly Approval[];
+}
+
+/** Roles that decide cases: analysts, and admins (who may do everything). */
+export const DECIDING_ROLES: readonly Role[] = ['analyst', 'admin'];
+
+/**
+ * Decisions that act on an identity need a second person on a critical case: one approval
+ * is recorded, a different actor's completes it.
+ */
+export function approvalsNeeded(severity: Severity, decision: Decision): 1 | 2 {
+  return severity === 'critical' && (decision === 'approve_remediation' || decision === 'contain')
+    ? 2
+    : 1;
+}
 
 /**
  * Why a decision cannot be taken now, or null when it can. Runs in the update validator,
- * so it must be pure: a refused decision never reaches the workflow's history.
+ * so it must be pure: a refused decision never reaches the workflow's history. The rules:
+ * - only a case awaiting a decision (or escalated) takes one, and only a decision the case
+ *   has something for (a proposed remediation; a containment for the identity);
+ * - only `analyst` and `admin` decide; accepting the risk of a critical case is `admin`'s;
+ * - whoever requested a remediation cannot approve it;
+ * - on a critical case, approving a remediation or containing needs two distinct people.
  */
-export function refuseDecision(
-  status: CaseStatus,
-  capabilities: DecisionCapabilities,
-  input: unknown,
-): DecisionRefusal | null {
+export function refuseDecision(facts: DecisionFacts, input: unknown): DecisionRefusal | null {
   const shapeProblem = checkDecisionShape(input);
   if (shapeProblem) return { type: DECISION_REJECTIONS.invalid, message: shapeProblem };
-  const { decision } = input as DecisionInput;
-  if (!isAwaitingDecision(status)) {
+  const { decision, actor, role } = input as DecisionInput;
+  if (!isAwaitingDecision(facts.status)) {
     return {
       type: DECISION_REJECTIONS.notAwaitingDecision,
-      message: `case is ${status}, not awaiting a decision`,
+      message: `case is ${facts.status}, not awaiting a decision`,
     };
   }
-  if (!allowedDecisions(status, capabilities).includes(decision)) {
+  if (!allowedDecisions(facts.status, facts.capabilities).includes(decision)) {
     const reason =
       decision === 'approve_remediation'
         ? 'no remediation has been proposed for this case'
         : 'no containment action is available for this identity';
     return { type: DECISION_REJECTIONS.notAllowed, message: `${decision}: ${reason}` };
   }
+  if (!DECIDING_ROLES.includes(role)) {
+    return {
+      type: DECISION_REJECTIONS.roleNotAllowed,
+      message: `role ${role} cannot decide cases; analysts and admins can`,
+    };
+  }
+  if (decision === 'accept_risk' && facts.severity === 'critical' && role !== 'admin') {
+    return {
+      type: DECISION_REJECTIONS.roleNotAllowed,
+      message: 'accepting the risk of a critical case needs the admin role',
+    };
+  }
+  if (decision === 'approve_remediation' && facts.remediationRequestedBy === actor) {
+    return {
+      type: DECISION_REJECTIONS.sameActor,
+      message: `${actor} requested this remediation and cannot also approve it`,
+    };
+  }
+  if (
+    approvalsNeeded(facts.severity, decision) === 2 &&
+    facts.approvals.some((a) => a.decision === decision && a.actor === actor)
+  ) {
+    return {
+      type: DECISION_REJECTIONS.sameActor,
+      message: `${decision} on a critical case needs a second person; ${actor} already approved`,
+    };
+  }
   return null;
 }
 
-function checkDecisionShape(input: unknown): string | null {
-  if (typeof input !== 'object' || input === null) return 'decision input must be an object';
-  const { decision, actor, comment } = input as Record<string, unknown>;
-  if (!isOneOf(DECISIONS, decision)) {
-    return `decision must be one of ${DECISIONS.join(', ')}`;
+/** Why a remediation request cannot be taken now, or null. */
+export function refuseRemediationRequest(
+  status: CaseStatus,
+  input: unknown,
+): DecisionRefusal | null {
+  if (typeof input !== 'object' || input === null) {
+    return { type: DECISION_REJECTIONS.invalid, message: 'request must be an object' };
   }
+  const { playbookId, actor, role, comment } = input as Record<string, unknown>;
+  if (typeof playbookId !== 'string' || !/^[a-z0-9-]{1,64}$/.test(playbookId)) {
+    return { type: DECISION_REJECTIONS.invalid, message: 'playbookId must name a playbook' };
+  }
+  const actorProblem = checkActor(actor, role, comment);
+  if (actorProblem) return { type: DECISION_REJECTIONS.invalid, message: actorProblem };
+  if (!DECIDING_ROLES.includes(role as Role)) {
+    return {
+      type: DECISION_REJECTIONS.roleNotAllowed,
+      message: `role ${String(role)} cannot request remediations; analysts and admins can`,
+    };
+  }
+  if (!isAwaitingDecision(status)) {
+    return {
+      type: DECISION_REJECTIONS.notAwaitingDecision,
+      message: `case is ${status}, not awaiting a decision`,
+    };
+  }
+  return null;
+}
+
+function checkActor(actor: unknown, role: unknown, comment: unknown): string | null {
   if (typeof actor !== 'string' || actor.trim() === '' || actor.length > MAX_ACTOR_LENGTH) {
     return `actor must be a non-empty string of at most ${MAX_ACTOR_LENGTH} characters`;
   }
+  if (!isOneOf(ROLES, role)) return `role must be one of ${ROLES.join(', ')}`;
   if (
     comment !== undefined &&
     (typeof comment !== 'string' || comment.length > MAX_COMMENT_LENGTH)
   ) {
     return `comment must be a string of at most ${MAX_COMMENT_LENGTH} characters`;
+  }
+  return null;
+}
+
+function checkDecisionShape(input: unknown): string | null {
+  if (typeof input !== 'object' || input === null) return 'decision input must be an object';
+  const { decision, actor, role, comment, acceptRiskDays } = input as Record<string, unknown>;
+  if (!isOneOf(DECISIONS, decision)) {
+    return `decision must be one of ${DECISIONS.join(', ')}`;
+  }
+  const actorProblem = checkActor(actor, role, comment);
+  if (actorProblem) return actorProblem;
+  if (acceptRiskDays !== undefined) {
+    if (decision !== 'accept_risk') return 'acceptRiskDays applies to accept_risk only';
+    if (
+      typeof acceptRiskDays !== 'number' ||
+      !Number.isInteger(acceptRiskDays) ||
+      acceptRiskDays < 1 ||
+      acceptRiskDays > MAX_ACCEPT_RISK_DAYS
+    ) {
+      return `acceptRiskDays must be a whole number of days from 1 to ${MAX_ACCEPT_RISK_DAYS}`;
+    }
+  }
+  return null;
+}
+
+/** Whether a comment signal is well-formed; malformed ones are dropped with a log line. */
+export function checkComment(input: unknown): string | null {
+  if (typeof input !== 'object' || input === null) return 'comment must be an object';
+  const { actor, text } = input as Record<string, unknown>;
+  if (typeof actor !== 'string' || actor.trim() === '' || actor.length > MAX_ACTOR_LENGTH) {
+    return `actor must be a non-empty string of at most ${MAX_ACTOR_LENGTH} characters`;
+  }
+  if (typeof text !== 'string' || text.trim() === '' || text.length > MAX_COMMENT_LENGTH) {
+    return `text must be a non-empty string of at most ${MAX_COMMENT_LENGTH} characters`;
   }
   return null;
 }

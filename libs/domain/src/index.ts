@@ -4,3 +4,5 @@ export * from './case-lifecycle';
 export * from './baseline';
 export * from './detection';
 export * from './telemetry';
+export * from './case';
+export * from './remediation';

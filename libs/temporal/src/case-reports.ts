@@ -66,6 +66,11 @@ export async function reportToCase(
   const description = await withTimeout(client, () =>
     client.workflow.getHandle(workflowId, runId).describe(),
   );
-  const caseId = description.raw.workflowExecutionInfo?.firstRunId || runId;
+  // A review that followed an expired acceptance names its own case in the memo.
+  const reviewCaseId = description.memo?.caseId;
+  const caseId =
+    typeof reviewCaseId === 'string'
+      ? reviewCaseId
+      : description.raw.workflowExecutionInfo?.firstRunId || runId;
   return { caseId, workflowId, deduplicated: true };
 }

@@ -15,7 +15,10 @@ import {
   isAwaitingDecision,
   outcomeOf,
   refuseDecision,
+  approvalsNeeded,
+  refuseRemediationRequest,
   type DecisionCapabilities,
+  type DecisionFacts,
 } from '@vigil/domain';
 
 const AWAITING: readonly CaseStatus[] = ['awaiting_decision', 'escalated'];
@@ -30,6 +33,7 @@ const ALLOWED_TRANSITIONS: ReadonlyArray<[CaseStatus, CaseStatus]> = [
   ['triaging', 'awaiting_decision'],
   ['triaging', 'resolved'],
   ['remediating', 'awaiting_decision'],
+  ['remediating', 'escalated'],
   ['remediating', 'resolved'],
   ['awaiting_decision', 'remediating'],
   ['awaiting_decision', 'escalated'],
@@ -55,14 +59,29 @@ const NO_CAPABILITIES: DecisionCapabilities = {
   containmentAvailable: false,
 };
 
+function factsOf(
+  status: CaseStatus,
+  capabilities: DecisionCapabilities,
+  more: Partial<DecisionFacts> = {},
+): DecisionFacts {
+  return {
+    status,
+    severity: 'high',
+    capabilities,
+    remediationRequestedBy: null,
+    approvals: [],
+    ...more,
+  };
+}
+
 describe('canTransition', () => {
   it.each(ALLOWED_TRANSITIONS)('allows %s → %s', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
   });
 
-  it('has exactly the 14 allowed transitions and forbids the other 22 pairs', () => {
+  it('has exactly the 15 allowed transitions and forbids the other 21 pairs', () => {
     expect(ALL_PAIRS.filter(([from, to]) => canTransition(from, to))).toEqual(ALLOWED_TRANSITIONS);
-    expect(FORBIDDEN_TRANSITIONS).toHaveLength(36 - 14);
+    expect(FORBIDDEN_TRANSITIONS).toHaveLength(36 - 15);
   });
 
   it.each(FORBIDDEN_TRANSITIONS)('forbids %s → %s', (from, to) => {
@@ -88,8 +107,9 @@ describe('canTransition', () => {
     expect(canTransition(from, 'open')).toBe(false);
   });
 
-  it('only escalates from awaiting_decision', () => {
+  it('escalates from awaiting_decision, and from a remediation that failed', () => {
     expect(CASE_STATUSES.filter((from) => canTransition(from, 'escalated'))).toEqual([
+      'remediating',
       'awaiting_decision',
     ]);
   });
@@ -181,7 +201,7 @@ describe('allowedDecisions', () => {
 });
 
 describe('refuseDecision', () => {
-  const valid = { decision: 'reject', actor: 'analyst@example.com' } as const;
+  const valid = { decision: 'reject', actor: 'analyst@example.com', role: 'analyst' } as const;
 
   describe('invalid shapes', () => {
     it.each([
@@ -191,7 +211,7 @@ describe('refuseDecision', () => {
       ['undefined', undefined],
       ['null', null],
     ])('refuses %s as InvalidDecision: the input must be an object', (_label, input) => {
-      expect(refuseDecision('awaiting_decision', ALL_CAPABILITIES, input)).toEqual({
+      expect(refuseDecision(factsOf('awaiting_decision', ALL_CAPABILITIES), input)).toEqual({
         type: DECISION_REJECTIONS.invalid,
         message: 'decision input must be an object',
       });
@@ -206,7 +226,7 @@ describe('refuseDecision', () => {
       ['an empty object', {}],
       ['an array', ['reject']],
     ])('refuses %s, listing the decisions that exist', (_label, input) => {
-      const refusal = refuseDecision('awaiting_decision', ALL_CAPABILITIES, input);
+      const refusal = refuseDecision(factsOf('awaiting_decision', ALL_CAPABILITIES), input);
       expect(refusal?.type).toBe(DECISION_REJECTIONS.invalid);
       expect(refusal?.message).toBe(
         'decision must be one of approve_remediation, reject, contain, accept_risk, false_positive',
@@ -222,7 +242,7 @@ describe('refuseDecision', () => {
       ['an actor object', { ...valid, actor: { name: 'x' } }],
       [`an actor of ${MAX_ACTOR_LENGTH + 1} characters`, { ...valid, actor: 'a'.repeat(201) }],
     ])('refuses %s, naming the actor rule', (_label, input) => {
-      const refusal = refuseDecision('awaiting_decision', ALL_CAPABILITIES, input);
+      const refusal = refuseDecision(factsOf('awaiting_decision', ALL_CAPABILITIES), input);
       expect(refusal).toEqual({
         type: DECISION_REJECTIONS.invalid,
         message: `actor must be a non-empty string of at most ${MAX_ACTOR_LENGTH} characters`,
@@ -237,28 +257,30 @@ describe('refuseDecision', () => {
       ['a boolean comment', false],
       [`a comment of ${MAX_COMMENT_LENGTH + 1} characters`, 'c'.repeat(4001)],
     ])('refuses %s, naming the comment rule', (_label, comment) => {
-      expect(refuseDecision('awaiting_decision', ALL_CAPABILITIES, { ...valid, comment })).toEqual({
+      expect(
+        refuseDecision(factsOf('awaiting_decision', ALL_CAPABILITIES), { ...valid, comment }),
+      ).toEqual({
         type: DECISION_REJECTIONS.invalid,
         message: `comment must be a string of at most ${MAX_COMMENT_LENGTH} characters`,
       });
     });
 
     it('checks the shape before the status: a malformed input to a resolved case is invalid', () => {
-      expect(refuseDecision('resolved', NO_CAPABILITIES, { decision: 'nope' })?.type).toBe(
+      expect(refuseDecision(factsOf('resolved', NO_CAPABILITIES), { decision: 'nope' })?.type).toBe(
         DECISION_REJECTIONS.invalid,
       );
     });
 
     it('reports the first problem: decision before actor before comment', () => {
       expect(
-        refuseDecision('awaiting_decision', ALL_CAPABILITIES, {
+        refuseDecision(factsOf('awaiting_decision', ALL_CAPABILITIES), {
           decision: 'nope',
           actor: '',
           comment: 1,
         })?.message,
       ).toMatch(/^decision must be/);
       expect(
-        refuseDecision('awaiting_decision', ALL_CAPABILITIES, {
+        refuseDecision(factsOf('awaiting_decision', ALL_CAPABILITIES), {
           decision: 'reject',
           actor: '',
           comment: 1,
@@ -279,7 +301,7 @@ describe('refuseDecision', () => {
       [MAX_ACTOR_LENGTH, null],
       [MAX_ACTOR_LENGTH + 1, DECISION_REJECTIONS.invalid],
     ])('an actor of %i characters → %s', (length, expected) => {
-      const refusal = refuseDecision('awaiting_decision', NO_CAPABILITIES, {
+      const refusal = refuseDecision(factsOf('awaiting_decision', NO_CAPABILITIES), {
         ...valid,
         actor: 'a'.repeat(length),
       });
@@ -292,7 +314,7 @@ describe('refuseDecision', () => {
       [MAX_COMMENT_LENGTH, null],
       [MAX_COMMENT_LENGTH + 1, DECISION_REJECTIONS.invalid],
     ])('a comment of %i characters → %s', (length, expected) => {
-      const refusal = refuseDecision('awaiting_decision', NO_CAPABILITIES, {
+      const refusal = refuseDecision(factsOf('awaiting_decision', NO_CAPABILITIES), {
         ...valid,
         comment: 'c'.repeat(length),
       });
@@ -301,20 +323,23 @@ describe('refuseDecision', () => {
 
     it('accepts an actor with surrounding spaces as long as something is left', () => {
       expect(
-        refuseDecision('awaiting_decision', NO_CAPABILITIES, { ...valid, actor: ' bob ' }),
+        refuseDecision(factsOf('awaiting_decision', NO_CAPABILITIES), { ...valid, actor: ' bob ' }),
       ).toBeNull();
     });
 
     it('accepts an explicitly undefined comment', () => {
       expect(
-        refuseDecision('awaiting_decision', NO_CAPABILITIES, { ...valid, comment: undefined }),
+        refuseDecision(factsOf('awaiting_decision', NO_CAPABILITIES), {
+          ...valid,
+          comment: undefined,
+        }),
       ).toBeNull();
     });
   });
 
   describe('not awaiting a decision', () => {
     it.each(NOT_AWAITING)('refuses a well-formed decision on a %s case', (status) => {
-      expect(refuseDecision(status, ALL_CAPABILITIES, valid)).toEqual({
+      expect(refuseDecision(factsOf(status, ALL_CAPABILITIES), valid)).toEqual({
         type: DECISION_REJECTIONS.notAwaitingDecision,
         message: `case is ${status}, not awaiting a decision`,
       });
@@ -322,7 +347,8 @@ describe('refuseDecision', () => {
 
     it('checks the status before the capabilities', () => {
       expect(
-        refuseDecision('resolved', NO_CAPABILITIES, { ...valid, decision: 'contain' })?.type,
+        refuseDecision(factsOf('resolved', NO_CAPABILITIES), { ...valid, decision: 'contain' })
+          ?.type,
       ).toBe(DECISION_REJECTIONS.notAwaitingDecision);
     });
   });
@@ -331,8 +357,7 @@ describe('refuseDecision', () => {
     it.each(AWAITING)('refuses approve_remediation in %s when nothing is proposed', (status) => {
       expect(
         refuseDecision(
-          status,
-          { remediationProposed: false, containmentAvailable: true },
+          factsOf(status, { remediationProposed: false, containmentAvailable: true }),
           { ...valid, decision: 'approve_remediation' },
         ),
       ).toEqual({
@@ -344,8 +369,7 @@ describe('refuseDecision', () => {
     it.each(AWAITING)('refuses contain in %s when no containment exists', (status) => {
       expect(
         refuseDecision(
-          status,
-          { remediationProposed: true, containmentAvailable: false },
+          factsOf(status, { remediationProposed: true, containmentAvailable: false }),
           { ...valid, decision: 'contain' },
         ),
       ).toEqual({
@@ -362,9 +386,10 @@ describe('refuseDecision', () => {
 
     it.each(accepted)('accepts %s / %s when every capability is present', (status, decision) => {
       expect(
-        refuseDecision(status, ALL_CAPABILITIES, {
+        refuseDecision(factsOf(status, ALL_CAPABILITIES), {
           decision,
           actor: 'analyst@example.com',
+          role: 'analyst',
           comment: 'checked with the owner',
         }),
       ).toBeNull();
@@ -374,14 +399,18 @@ describe('refuseDecision', () => {
       'accepts %s without any capability',
       (decision) => {
         expect(
-          refuseDecision('awaiting_decision', NO_CAPABILITIES, { decision, actor: 'a' }),
+          refuseDecision(factsOf('awaiting_decision', NO_CAPABILITIES), {
+            decision,
+            actor: 'a',
+            role: 'analyst',
+          }),
         ).toBeNull();
       },
     );
 
     it('ignores unknown extra fields', () => {
       expect(
-        refuseDecision('escalated', NO_CAPABILITIES, { ...valid, ticket: 'SEC-1' }),
+        refuseDecision(factsOf('escalated', NO_CAPABILITIES), { ...valid, ticket: 'SEC-1' }),
       ).toBeNull();
     });
 
@@ -392,7 +421,11 @@ describe('refuseDecision', () => {
             const capabilities = { remediationProposed, containmentAvailable };
             const allowed = allowedDecisions(status, capabilities);
             for (const decision of DECISIONS) {
-              const refusal = refuseDecision(status, capabilities, { decision, actor: 'a' });
+              const refusal = refuseDecision(factsOf(status, capabilities), {
+                decision,
+                actor: 'a',
+                role: 'admin',
+              });
               expect({ status, capabilities, decision, accepted: refusal === null }).toEqual({
                 status,
                 capabilities,
@@ -404,5 +437,115 @@ describe('refuseDecision', () => {
         }
       }
     });
+  });
+});
+
+describe('who may decide', () => {
+  const proposed = factsOf('awaiting_decision', ALL_CAPABILITIES, {
+    remediationRequestedBy: 'ana@example.com',
+  });
+  const decide = (
+    facts: DecisionFacts,
+    decision: Decision,
+    actor: string,
+    role: string,
+    more: Record<string, unknown> = {},
+  ) => refuseDecision(facts, { decision, actor, role, ...more });
+
+  it.each(['ingest', 'auditor'])('refuses the %s role any decision', (role) => {
+    for (const decision of DECISIONS) {
+      expect(decide(proposed, decision, 'bo@example.com', role)?.type).toBe(
+        DECISION_REJECTIONS.roleNotAllowed,
+      );
+    }
+  });
+
+  it('refuses an unknown role as invalid input', () => {
+    expect(decide(proposed, 'reject', 'bo', 'root')).toEqual({
+      type: DECISION_REJECTIONS.invalid,
+      message: 'role must be one of ingest, analyst, admin, auditor',
+    });
+  });
+
+  it('leaves accepting the risk of a critical case to an admin', () => {
+    const critical = { ...proposed, severity: 'critical' as const };
+    expect(decide(critical, 'accept_risk', 'bo', 'analyst')?.type).toBe(
+      DECISION_REJECTIONS.roleNotAllowed,
+    );
+    expect(decide(critical, 'accept_risk', 'bo', 'admin')).toBeNull();
+    expect(decide(proposed, 'accept_risk', 'bo', 'analyst')).toBeNull();
+  });
+
+  it('refuses the requester of a remediation its approval, whatever the role', () => {
+    for (const role of ['analyst', 'admin']) {
+      expect(decide(proposed, 'approve_remediation', 'ana@example.com', role)).toEqual({
+        type: DECISION_REJECTIONS.sameActor,
+        message: 'ana@example.com requested this remediation and cannot also approve it',
+      });
+    }
+    expect(decide(proposed, 'approve_remediation', 'bo@example.com', 'analyst')).toBeNull();
+    // The requester may still take any other decision.
+    expect(decide(proposed, 'reject', 'ana@example.com', 'analyst')).toBeNull();
+  });
+
+  it('needs two distinct people to approve or contain on a critical case', () => {
+    expect(approvalsNeeded('critical', 'approve_remediation')).toBe(2);
+    expect(approvalsNeeded('critical', 'contain')).toBe(2);
+    expect(approvalsNeeded('critical', 'reject')).toBe(1);
+    expect(approvalsNeeded('high', 'contain')).toBe(1);
+    const onceApproved = factsOf('escalated', ALL_CAPABILITIES, {
+      severity: 'critical',
+      approvals: [{ decision: 'contain', actor: 'bo', at: '2026-01-01T00:00:00.000Z' }],
+    });
+    expect(decide(onceApproved, 'contain', 'bo', 'analyst')?.type).toBe(
+      DECISION_REJECTIONS.sameActor,
+    );
+    expect(decide(onceApproved, 'contain', 'cy', 'analyst')).toBeNull();
+    // An approval counts for its own decision only.
+    expect(decide(onceApproved, 'approve_remediation', 'bo', 'analyst')).toBeNull();
+  });
+
+  it.each([
+    [30, null],
+    [1, null],
+    [365, null],
+    [0, DECISION_REJECTIONS.invalid],
+    [366, DECISION_REJECTIONS.invalid],
+    [1.5, DECISION_REJECTIONS.invalid],
+    ['30', DECISION_REJECTIONS.invalid],
+  ])('takes acceptRiskDays %p → %s', (days, expected) => {
+    expect(
+      decide(proposed, 'accept_risk', 'bo', 'analyst', { acceptRiskDays: days })?.type ?? null,
+    ).toBe(expected);
+  });
+
+  it('takes acceptRiskDays with accept_risk only', () => {
+    expect(decide(proposed, 'reject', 'bo', 'analyst', { acceptRiskDays: 3 })?.message).toBe(
+      'acceptRiskDays applies to accept_risk only',
+    );
+  });
+});
+
+describe('refuseRemediationRequest', () => {
+  const request = { playbookId: 'revoke-scope', actor: 'ana', role: 'analyst' };
+
+  it('takes a request from an analyst or admin on a case awaiting a decision', () => {
+    expect(refuseRemediationRequest('awaiting_decision', request)).toBeNull();
+    expect(refuseRemediationRequest('escalated', { ...request, role: 'admin' })).toBeNull();
+  });
+
+  it('refuses other roles, other states and malformed requests', () => {
+    expect(
+      refuseRemediationRequest('awaiting_decision', { ...request, role: 'ingest' })?.type,
+    ).toBe(DECISION_REJECTIONS.roleNotAllowed);
+    expect(refuseRemediationRequest('resolved', request)?.type).toBe(
+      DECISION_REJECTIONS.notAwaitingDecision,
+    );
+    expect(
+      refuseRemediationRequest('awaiting_decision', { ...request, playbookId: 'A B' })?.type,
+    ).toBe(DECISION_REJECTIONS.invalid);
+    expect(refuseRemediationRequest('awaiting_decision', null)?.type).toBe(
+      DECISION_REJECTIONS.invalid,
+    );
   });
 });

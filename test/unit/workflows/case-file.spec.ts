@@ -46,7 +46,43 @@ function newFile(
   capabilities: DecisionCapabilities = NO_CAPABILITIES,
   first: ExceptionReport = report(),
 ): CaseFile {
-  return new CaseFile(IDS, first, capabilities);
+  const file = CaseFile.open(IDS, first, null);
+  if (capabilities.remediationProposed || capabilities.containmentAvailable) {
+    file.offer(
+      capabilities.remediationProposed ? PROPOSED : null,
+      capabilities.containmentAvailable,
+    );
+  }
+  return file;
+}
+
+const PROPOSED = {
+  playbookId: 'revoke-scope',
+  playbookVersion: 1,
+  requestedBy: 'vigil',
+  requestedAt: OPENED_AT,
+  preview: {
+    playbookId: 'revoke-scope',
+    playbookVersion: 1,
+    automatic: false,
+    ceiling: 'outside the automatic ceiling',
+    steps: [],
+  },
+};
+
+/** An analyst's decision taken and applied as the runbook applies the simple ones. */
+function decide(
+  file: CaseFile,
+  input: { decision: Decision; actor: string; comment?: string },
+  at: string,
+): void {
+  if (!canTransition(file.currentStatus, 'resolved')) {
+    throw new Error(`case is ${file.currentStatus}; it cannot be decided`);
+  }
+  file.takeDecision({ ...input, role: 'analyst' }, at);
+  file.clearPending();
+  const { resolution, disposition } = file.outcomeOfDecision(input.decision);
+  file.resolve(resolution, disposition, input.actor, at, `decided ${input.decision}`);
 }
 
 /** The shortest legal path from open to each status. */
@@ -84,8 +120,8 @@ describe('CaseFile', () => {
       const file = newFile();
       expect(file.currentStatus).toBe('open');
       expect(file.currentSeverity).toBe('medium');
-      expect(file.decided).toBeNull();
-      expect(file.decisionCapabilities).toEqual(NO_CAPABILITIES);
+      expect(file.view().decision).toBeNull();
+      expect(file.decisionFacts().capabilities).toEqual(NO_CAPABILITIES);
     });
 
     it('writes a single opened entry', () => {
@@ -128,6 +164,14 @@ describe('CaseFile', () => {
         disposition: null,
         decision: null,
         allowedDecisions: [],
+        context: null,
+        risk: null,
+        proposedRemediation: null,
+        remediation: null,
+        approvals: [],
+        escalation: { tier: null, route: null, assignee: null, deadline: null, failSafe: null },
+        acceptedUntil: null,
+        review: null,
         timeline: [expect.objectContaining({ seq: 1, type: 'opened' })],
       });
     });
@@ -370,7 +414,7 @@ describe('CaseFile', () => {
       '%s resolves the case as %s (%s)',
       (decision, resolution, disposition) => {
         const file = fileIn('awaiting_decision', ALL_CAPABILITIES);
-        file.decide({ decision, actor: 'ana@example.com' }, '2025-03-01T13:00:00.000Z');
+        decide(file, { decision, actor: 'ana@example.com' }, '2025-03-01T13:00:00.000Z');
         const view = file.view();
         expect(view.status).toBe('resolved');
         expect(view.resolution).toBe(resolution);
@@ -379,16 +423,18 @@ describe('CaseFile', () => {
         expect(view.decision).toEqual({
           decision,
           actor: 'ana@example.com',
+          role: 'analyst',
           decidedAt: '2025-03-01T13:00:00.000Z',
         });
-        expect(file.decided).toEqual(view.decision);
+        expect(file.view().decision).toEqual(view.decision);
         expect(view.allowedDecisions).toEqual([]);
       },
     );
 
     it('writes decision, status change and resolution entries, by the analyst', () => {
       const file = fileIn('escalated');
-      file.decide(
+      decide(
+        file,
         { decision: 'accept_risk', actor: 'ana', comment: 'known batch job' },
         '2025-03-01T13:00:00.000Z',
       );
@@ -423,23 +469,23 @@ describe('CaseFile', () => {
 
     it('records a missing comment as null in the timeline but keeps the input as given', () => {
       const file = fileIn('awaiting_decision');
-      file.decide({ decision: 'reject', actor: 'ana' }, '2025-03-01T13:00:00.000Z');
+      decide(file, { decision: 'reject', actor: 'ana' }, '2025-03-01T13:00:00.000Z');
       expect(file.view().timeline.find((e) => e.type === 'decision')?.detail).toEqual({
         decision: 'reject',
         comment: null,
       });
-      expect(file.decided).not.toHaveProperty('comment');
+      expect(file.view().decision).not.toHaveProperty('comment');
     });
 
     it('keeps the comment on the recorded decision', () => {
       const file = fileIn('awaiting_decision');
-      file.decide({ decision: 'reject', actor: 'ana', comment: 'noise' }, 't');
-      expect(file.decided?.comment).toBe('noise');
+      decide(file, { decision: 'reject', actor: 'ana', comment: 'noise' }, 't');
+      expect(file.view().decision?.comment).toBe('noise');
     });
 
     it('throws when the case is already resolved', () => {
       const file = fileIn('resolved');
-      expect(() => file.decide({ decision: 'reject', actor: 'ana' }, 't')).toThrow(
+      expect(() => decide(file, { decision: 'reject', actor: 'ana' }, 't')).toThrow(
         'case is resolved; it cannot be decided',
       );
       expect(file.currentStatus).toBe('resolved');
@@ -455,7 +501,7 @@ describe('CaseFile', () => {
       const file = fileIn('awaiting_decision', ALL_CAPABILITIES);
       file.addOccurrence(repeat(2), 'now');
       file.addOccurrence(repeat(3), 'now');
-      file.decide({ decision: 'contain', actor: 'ana@example.com' }, '2025-03-01T14:00:00.000Z');
+      decide(file, { decision: 'contain', actor: 'ana@example.com' }, '2025-03-01T14:00:00.000Z');
       expect(file.outcome()).toEqual({
         caseId: 'run-0001',
         resolution: 'contained',
@@ -464,6 +510,21 @@ describe('CaseFile', () => {
         openedAt: OPENED_AT,
         resolvedAt: '2025-03-01T14:00:00.000Z',
         occurrences: 3,
+        acknowledgedAt: '2025-03-01T14:00:00.000Z',
+        feedback: {
+          caseId: 'run-0001',
+          detector: 'novel_scope',
+          identityId: 'svc-payments',
+          identityKind: null,
+          disposition: 'true_positive',
+          resolution: 'contained',
+          severity: 'medium',
+          score: null,
+          value: null,
+          reason: 'contained by ana@example.com',
+          decidedBy: 'ana@example.com',
+          at: '2025-03-01T14:00:00.000Z',
+        },
       });
     });
   });
@@ -573,7 +634,7 @@ describe('CaseFile', () => {
       file.addOccurrence(repeat(3, { severity: 'critical' }), 'now');
       file.moveTo('escalated', 'tier 2');
       for (let n = 4; n <= 40; n += 1) file.addOccurrence(repeat(n), 'now');
-      file.decide({ decision: 'approve_remediation', actor: 'ana' }, 'later');
+      decide(file, { decision: 'approve_remediation', actor: 'ana' }, 'later');
       expectGaplessSeqs(file);
       expect(file.view().timeline.at(-1)?.type).toBe('resolved');
     });
@@ -586,7 +647,7 @@ describe('CaseFile', () => {
         () => file.moveTo('triaging', 'x'),
         () => file.moveTo('awaiting_decision', 'x'),
         () => file.moveTo('escalated', 'x'),
-        () => file.decide({ decision: 'contain', actor: 'ana' }, 'later'),
+        () => decide(file, { decision: 'contain', actor: 'ana' }, 'later'),
       ];
       let revision = file.revision;
       for (const step of steps) {

@@ -90,7 +90,20 @@ function viewOf(row: CaseEntity, timeline: TimelineEntryEntity[]): CaseView {
     status: row.status,
     occurrences: row.occurrences,
     evidence: row.evidence,
-    context: row.context,
+    context: row.context as unknown as CaseView['context'],
+    risk: row.risk,
+    proposedRemediation: row.remediation?.proposed ?? null,
+    remediation: row.remediation?.report ?? null,
+    approvals: row.remediation?.approvals ?? [],
+    escalation: row.escalation ?? {
+      tier: null,
+      route: null,
+      assignee: null,
+      deadline: null,
+      failSafe: null,
+    },
+    acceptedUntil: row.acceptedUntil?.toISOString() ?? null,
+    review: row.review,
     openedAt: row.openedAt.toISOString(),
     lastOccurrenceAt: row.lastOccurrenceAt.toISOString(),
     resolvedAt: row.resolvedAt?.toISOString() ?? null,
@@ -113,7 +126,7 @@ function viewOf(row: CaseEntity, timeline: TimelineEntryEntity[]): CaseView {
 /** A case the workflow holds but the read model has not recorded yet. */
 export function viewOfState(state: CaseState, now: Date): CaseView {
   const { caseId, ...rest } = state;
-  return { id: caseId, ...rest, context: null, updatedAt: now.toISOString() };
+  return { id: caseId, ...rest, updatedAt: now.toISOString() };
 }
 
 function encodeCursor(cursor: Cursor): string {

@@ -4,7 +4,7 @@ import { ApiErrorResponses } from '../common/openapi';
 import { CaseReader } from './case-reader';
 import { CasesService } from './cases.service';
 import { CaseDto, CaseListDto } from './dto/case.dto';
-import { DecisionDto } from './dto/decision.dto';
+import { CommentDto, DecisionDto, RemediationRequestDto } from './dto/decision.dto';
 import { ListCasesQuery } from './dto/list-cases.query';
 
 const CASE_ID_PARAM = {
@@ -34,7 +34,7 @@ export class CasesController {
   @ApiOkResponse({ type: CaseDto })
   @ApiErrorResponses(404, 503)
   get(@Param('id') id: string): Promise<CaseDto> {
-    return this.cases.get(id) as Promise<CaseDto>;
+    return this.cases.get(id) as unknown as Promise<CaseDto>;
   }
 
   @Post(':id/decision')
@@ -48,6 +48,32 @@ export class CasesController {
   @ApiOkResponse({ type: CaseDto })
   @ApiErrorResponses(400, 404, 409, 415, 503)
   decide(@Param('id') id: string, @Body() body: DecisionDto): Promise<CaseDto> {
-    return this.cases.decide(id, body) as Promise<CaseDto>;
+    return this.cases.decide(id, body) as unknown as Promise<CaseDto>;
+  }
+
+  @Post(':id/remediation-requests')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Propose a playbook for approval',
+    description:
+      'Delivered as the `requestRemediation` update. The requester cannot approve it; on a critical case two other people must.',
+  })
+  @ApiParam(CASE_ID_PARAM)
+  @ApiOkResponse({ type: CaseDto })
+  @ApiErrorResponses(400, 403, 404, 409, 415, 503)
+  requestRemediation(
+    @Param('id') id: string,
+    @Body() body: RemediationRequestDto,
+  ): Promise<CaseDto> {
+    return this.cases.requestRemediation(id, body) as unknown as Promise<CaseDto>;
+  }
+
+  @Post(':id/comments')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: "Comment on a case (a signal; it shows in the case's timeline)" })
+  @ApiParam(CASE_ID_PARAM)
+  @ApiErrorResponses(400, 404, 409, 415, 503)
+  async comment(@Param('id') id: string, @Body() body: CommentDto): Promise<void> {
+    await this.cases.comment(id, body);
   }
 }

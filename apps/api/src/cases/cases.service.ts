@@ -8,10 +8,13 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import {
   DECISION_REJECTIONS,
+  commentSignal,
   decideUpdate,
+  requestRemediationUpdate,
   stateQuery,
   type CaseView,
   type DecisionInput,
+  type RemediationRequestInput,
 } from '@vigil/contracts';
 import { FINGERPRINT_PATTERN } from '@vigil/domain';
 import { withTimeout } from '@vigil/temporal';
@@ -20,7 +23,7 @@ import { ApiError } from '../common/api-error';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module';
 import { asUnavailable, isNotFound } from '../temporal/temporal-errors';
 import { CaseReader, viewOfState } from './case-reader';
-import type { DecisionDto } from './dto/decision.dto';
+import type { CommentDto, DecisionDto, RemediationRequestDto } from './dto/decision.dto';
 
 /** Long enough for the workflow to record the outcome before it answers. */
 const DECISION_TIMEOUT_MS = 30_000;
@@ -31,6 +34,8 @@ const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 interface CaseLocation {
   readonly caseId: string;
   readonly workflowId: string;
+  /** The first run id of the chain that holds the case, when it is known to be the case id. */
+  readonly firstRunId: string | null;
 }
 
 @Injectable()
@@ -50,16 +55,13 @@ export class CasesService {
   }
 
   async decide(id: string, dto: DecisionDto): Promise<CaseView> {
-    const recorded = await this.reader.find(id);
-    const location = recorded
-      ? { caseId: recorded.id, workflowId: recorded.workflowId }
-      : await this.locateInTemporal(id);
-    if (recorded?.status === 'resolved')
-      throw notAwaiting(`case is resolved as ${recorded.resolution}`);
+    const location = await this.locateOpen(id);
     const input: DecisionInput = {
       decision: dto.decision,
       actor: dto.actor ?? API_ACTOR,
+      role: dto.role ?? 'analyst',
       ...(dto.comment !== undefined ? { comment: dto.comment } : {}),
+      ...(dto.acceptRiskDays !== undefined ? { acceptRiskDays: dto.acceptRiskDays } : {}),
     };
     try {
       await withTimeout(
@@ -73,6 +75,52 @@ export class CasesService {
     return this.get(location.caseId);
   }
 
+  /** Proposes a playbook for approval; whoever proposes it cannot approve it. */
+  async requestRemediation(id: string, dto: RemediationRequestDto): Promise<CaseView> {
+    const location = await this.locateOpen(id);
+    const input: RemediationRequestInput = {
+      playbookId: dto.playbookId,
+      actor: dto.actor ?? API_ACTOR,
+      role: dto.role ?? 'analyst',
+      ...(dto.comment !== undefined ? { comment: dto.comment } : {}),
+    };
+    try {
+      await withTimeout(this.client, () =>
+        this.handleOf(location).executeUpdate(requestRemediationUpdate, { args: [input] }),
+      );
+    } catch (error) {
+      throw this.decisionError(error);
+    }
+    return this.get(location.caseId);
+  }
+
+  /** Adds a comment to the case's timeline (a signal: accepted once Temporal has it). */
+  async comment(id: string, dto: CommentDto): Promise<void> {
+    const location = await this.locateOpen(id);
+    await this.guard(() =>
+      this.handleOf(location).signal(commentSignal, {
+        actor: dto.actor ?? API_ACTOR,
+        text: dto.text,
+      }),
+    );
+  }
+
+  /** Where a case that can still change lives; 409 when it is closed. */
+  private async locateOpen(id: string): Promise<CaseLocation> {
+    const recorded = await this.reader.find(id);
+    const location = recorded
+      ? {
+          caseId: recorded.id,
+          workflowId: recorded.workflowId,
+          firstRunId: recorded.review ? null : recorded.id,
+        }
+      : await this.locateInTemporal(id);
+    if (recorded?.status === 'resolved' && recorded.acceptedUntil === null) {
+      throw notAwaiting(`case is resolved as ${recorded.resolution}`);
+    }
+    return location;
+  }
+
   private decisionError(error: unknown): unknown {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
       const { type, message } = error.cause;
@@ -81,6 +129,13 @@ export class CasesService {
         return ApiError.conflict('decision_not_allowed', message);
       }
       if (type === DECISION_REJECTIONS.invalid) return ApiError.validation('body', message);
+      if (type === DECISION_REJECTIONS.roleNotAllowed) {
+        return new ApiError(403, 'role_not_allowed', message);
+      }
+      if (type === DECISION_REJECTIONS.sameActor) {
+        return ApiError.conflict('another_person_required', message);
+      }
+      if (type === 'PlaybookNotFound') return ApiError.notFound('playbook_not_found', message);
     }
     // The run closed between the lookup and the update.
     if (isNotFound(error)) return notAwaiting('case is already closed');
@@ -88,17 +143,22 @@ export class CasesService {
   }
 
   private handleOf(location: CaseLocation): WorkflowHandle {
-    return this.client.workflow.getHandle(location.workflowId, undefined, {
-      firstExecutionRunId: location.caseId,
-    });
+    return this.client.workflow.getHandle(
+      location.workflowId,
+      undefined,
+      location.firstRunId ? { firstExecutionRunId: location.firstRunId } : undefined,
+    );
   }
 
   /** Finds a case the read model has not recorded yet (its worker may not have run). */
   private async locateInTemporal(id: string): Promise<CaseLocation> {
     if (id.startsWith('case-') && FINGERPRINT_PATTERN.test(id.slice('case-'.length))) {
       const description = await this.guard(() => this.client.workflow.getHandle(id).describe());
-      const caseId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;
-      return { caseId, workflowId: id };
+      const firstRunId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;
+      const reviewCaseId = description.memo?.caseId;
+      return typeof reviewCaseId === 'string'
+        ? { caseId: reviewCaseId, workflowId: id, firstRunId: null }
+        : { caseId: firstRunId, workflowId: id, firstRunId };
     }
     if (RUN_ID.test(id)) {
       const found = await this.guard(async () => {
@@ -107,7 +167,7 @@ export class CasesService {
         }
         return undefined;
       });
-      if (found) return { caseId: id, workflowId: found.workflowId };
+      if (found) return { caseId: id, workflowId: found.workflowId, firstRunId: id };
     }
     throw ApiError.notFound('case_not_found', `no case with id ${id}`);
   }

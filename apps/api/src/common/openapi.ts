@@ -20,6 +20,7 @@ export class ErrorBodyDto implements ErrorBody {
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (validation_failed, malformed_json)',
+  403: 'The role may not do this (role_not_allowed)',
   404: 'No such resource',
   409: 'Conflicts with the current state',
   413: 'Body too large',

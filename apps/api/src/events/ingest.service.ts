@@ -13,12 +13,10 @@ import {
   parseBatch,
   processEvent,
   validateEvent,
-  type Baseline,
-  type BaselineDelta,
   type DetectionSettings,
   type EventRejection,
 } from '@vigil/domain';
-import { BaselineStore, EventLedger, IdentityStore } from '@vigil/persistence';
+import { EventLedger, IdentityStore } from '@vigil/persistence';
 import { ThresholdCache } from '../detectors/threshold-cache';
 import { ApiError } from '../common/api-error';
 import type { BatchBody } from '../common/batch-body';
@@ -43,17 +41,14 @@ interface ValidEvent {
 @Injectable()
 export class IngestService {
   private readonly logger = new Logger(IngestService.name);
-  private readonly baselines: BaselineCache;
 
   constructor(
     private readonly ledger: EventLedger,
-    private readonly baselineStore: BaselineStore,
+    private readonly baselines: BaselineCache,
     private readonly identities: IdentityStore,
     private readonly thresholds: ThresholdCache,
     private readonly reporter: CaseReporter,
-  ) {
-    this.baselines = new BaselineCache(baselineStore);
-  }
+  ) {}
 
   async ingest(body: BatchBody): Promise<IngestResultDto> {
     const { valid, rejected } = this.validate(body);
@@ -117,25 +112,26 @@ export class IngestService {
       this.settings(),
     ]);
     // Synchronous from detection to taking the deltas: no other request's events can slip
-    // into this batch's deltas through the shared baselines.
+    // into this batch's deltas through the shared baselines. From `record` on the events
+    // count as absorbed; writing the deltas to the store is the cache's (see BaselineCache).
     const raised: RaisedException[] = [];
-    for (const { event, timeMs } of events) {
-      const found = processEvent(
-        event,
-        identities.get(event.identityId)!,
-        baselines.get(event.identityId)!,
-        settings,
-        timeMs,
-      );
-      for (const exception of found) raised.push(exception);
-    }
-    const deltas = takeDeltas(baselines);
     try {
-      await this.baselineStore.apply(deltas);
+      for (const { event, timeMs } of events) {
+        const found = processEvent(
+          event,
+          identities.get(event.identityId)!,
+          baselines.get(event.identityId)!,
+          settings,
+          timeMs,
+        );
+        for (const exception of found) raised.push(exception);
+      }
     } catch (error) {
-      this.baselines.invalidate(ids);
+      // The batch is forgotten, so what it absorbed so far must not reach the store.
+      this.baselines.discard(baselines.values());
       throw error;
     }
+    this.baselines.record(baselines.values());
     return { raised, identities };
   }
 
@@ -181,15 +177,6 @@ export class IngestService {
       severity: report.severity,
     }));
   }
-}
-
-function takeDeltas(baselines: ReadonlyMap<string, Baseline>): BaselineDelta[] {
-  const deltas: BaselineDelta[] = [];
-  for (const baseline of baselines.values()) {
-    const delta = baseline.takeDelta();
-    if (delta) deltas.push(delta);
-  }
-  return deltas;
 }
 
 function reportOf(

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { IdentitiesController } from './identities.controller';
 import { IdentitiesService } from './identities.service';
 
 @Module({
+  imports: [EventsModule],
   controllers: [IdentitiesController],
   providers: [IdentitiesService],
   exports: [IdentitiesService],

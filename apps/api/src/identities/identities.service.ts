@@ -5,13 +5,13 @@ import type { Identity } from '@vigil/contracts';
 import { IDENTITY_ID_PATTERN, type BatchFormat } from '@vigil/domain';
 import { parseBatch } from '@vigil/domain';
 import {
-  BaselineStore,
   EMPTY_POLICY,
   IdentityStore,
   InvalidCursorError,
   type StoredIdentity,
 } from '@vigil/persistence';
 import { ApiError } from '../common/api-error';
+import { BaselineCache } from '../events/baseline-cache';
 import { baselineView, type BaselineView } from './baseline-view';
 import { firstProblem } from '../common/validation';
 import { IdentityDto, IdentityImportDto } from './dto/identity.dto';
@@ -25,12 +25,12 @@ export const MAX_IMPORT_ITEMS = 10_000;
 export class IdentitiesService {
   constructor(
     private readonly store: IdentityStore,
-    private readonly baselines: BaselineStore,
+    private readonly baselines: BaselineCache,
   ) {}
 
   async baseline(id: string): Promise<BaselineView> {
     await this.get(id);
-    const snapshots = await this.baselines.load([id]);
+    const snapshots = await this.baselines.snapshots([id]);
     return baselineView(snapshots.get(id)!);
   }
 

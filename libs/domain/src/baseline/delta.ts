@@ -41,6 +41,52 @@ export function applyDelta(snapshot: BaselineSnapshot, delta: BaselineDelta): Ba
   };
 }
 
+/**
+ * Deltas as one per identity, in identity order: each adds to a snapshot what its inputs
+ * added one after another (counts add, first-seen takes the minimum, last-seen the maximum,
+ * lifecycle moments are a set). A writer that buffers deltas keeps them in this form.
+ */
+export function mergeDeltas(deltas: readonly BaselineDelta[]): BaselineDelta[] {
+  const byIdentity = new Map<string, BaselineDelta[]>();
+  for (const delta of deltas) {
+    const group = byIdentity.get(delta.identityId);
+    if (group) group.push(delta);
+    else byIdentity.set(delta.identityId, [delta]);
+  }
+  const merged: BaselineDelta[] = [];
+  for (const group of byIdentity.values()) {
+    const first = group[0]!;
+    if (group.length === 1) {
+      merged.push(first);
+      continue;
+    }
+    const hours = new Map<number, number>();
+    for (const delta of group) {
+      for (const [index, n] of delta.hourOfWeek) hours.set(index, (hours.get(index) ?? 0) + n);
+    }
+    merged.push({
+      identityId: first.identityId,
+      eventCount: group.reduce((n, d) => n + d.eventCount, 0),
+      firstEventAt: group.reduce((t, d) => Math.min(t, d.firstEventAt), first.firstEventAt),
+      lastEventAt: group.reduce((t, d) => Math.max(t, d.lastEventAt), first.lastEventAt),
+      values: mergeValues(
+        [],
+        group.flatMap((d) => d.values),
+      ),
+      rateBuckets: mergeBuckets(
+        [],
+        group.flatMap((d) => d.rateBuckets),
+      ),
+      hourOfWeek: [...hours].sort((a, b) => a[0] - b[0]),
+      lifecycle: mergeMoments(
+        [],
+        group.flatMap((d) => d.lifecycle),
+      ),
+    });
+  }
+  return merged.sort((a, b) => compareStrings(a.identityId, b.identityId));
+}
+
 const DIMENSION_ORDER = new Map<string, number>(BASELINE_DIMENSIONS.map((d, i) => [d, i]));
 
 function compareStrings(a: string, b: string): number {

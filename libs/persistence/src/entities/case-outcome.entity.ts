@@ -29,6 +29,17 @@ export class CaseOutcomeEntity {
   @Column({ name: 'time_to_resolve_ms', type: 'bigint', transformer: BIGINT_AS_NUMBER })
   timeToResolveMs!: number;
 
+  @Column({ name: 'acknowledged_at', type: TIMESTAMP, nullable: true })
+  acknowledgedAt!: Date | null;
+
+  @Column({
+    name: 'time_to_acknowledge_ms',
+    type: 'bigint',
+    nullable: true,
+    transformer: BIGINT_AS_NUMBER,
+  })
+  timeToAcknowledgeMs!: number | null;
+
   @Column({ name: 'recorded_at', type: TIMESTAMP })
   recordedAt!: Date;
 }

@@ -4,12 +4,24 @@ import type {
   Decision,
   Disposition,
   Evidence,
+  EscalationState,
   ExceptionKind,
+  CaseReview,
+  Approval,
+  ProposedRemediation,
+  RemediationReport,
+  RiskAssessment,
   RecordedDecision,
   Resolution,
   Severity,
 } from '@vigil/contracts';
 import { JSON_DOCUMENT, TIMESTAMP } from '../column-types';
+
+export interface CaseRemediationRecord {
+  readonly proposed: ProposedRemediation | null;
+  readonly approvals: readonly Approval[];
+  readonly report: RemediationReport | null;
+}
 
 /** The read model of a case: written by the case workflow's activities, read by the API. */
 @Entity({ name: 'cases' })
@@ -73,6 +85,29 @@ export class CaseEntity {
 
   @Column({ name: 'updated_at', type: TIMESTAMP })
   updatedAt!: Date;
+
+  @Column({ type: JSON_DOCUMENT, nullable: true })
+  risk!: RiskAssessment | null;
+
+  /** The remediation on offer, the approvals given, and the last run's report. */
+  @Column({ type: JSON_DOCUMENT, nullable: true })
+  remediation!: CaseRemediationRecord | null;
+
+  @Column({ type: JSON_DOCUMENT, nullable: true })
+  escalation!: EscalationState | null;
+
+  @Index('idx_cases_assignee')
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  assignee!: string | null;
+
+  @Column({ type: TIMESTAMP, nullable: true })
+  deadline!: Date | null;
+
+  @Column({ name: 'accepted_until', type: TIMESTAMP, nullable: true })
+  acceptedUntil!: Date | null;
+
+  @Column({ type: JSON_DOCUMENT, nullable: true })
+  review!: CaseReview | null;
 
   /** The workflow's revision of this snapshot; an older snapshot never overwrites a newer one. */
   @Column({ type: 'integer' })

@@ -6,13 +6,28 @@ import {
   BaselineValueEntity,
   BASELINE_VALUE_LENGTH,
 } from './baseline.entity';
-import { CaseEntity } from './case.entity';
+import { CaseEntity, type CaseRemediationRecord } from './case.entity';
 import { CaseOutcomeEntity } from './case-outcome.entity';
+import { DetectorFeedbackEntity } from './detector-feedback.entity';
 import { DetectorThresholdEntity } from './detector-threshold.entity';
 import { EventEntity } from './event.entity';
 import { IdentityEntity } from './identity.entity';
 import { PendingReportEntity } from './pending-report.entity';
+import {
+  EscalationPolicyEntity,
+  IDEMPOTENCY_KEY_LENGTH,
+  IdentityRestrictionEntity,
+  PlaybookEntity,
+  RemediationActionEntity,
+  RESTRICTION_VALUE_LENGTH,
+  type RemediationActionStatus,
+  type RemediationPhase,
+  type RestrictionKind,
+} from './remediation.entity';
 import { TimelineEntryEntity } from './timeline-entry.entity';
+
+export type { CaseRemediationRecord };
+export type { RemediationActionStatus, RemediationPhase, RestrictionKind };
 
 export {
   BaselineEntity,
@@ -23,11 +38,18 @@ export {
   BASELINE_VALUE_LENGTH,
   CaseEntity,
   CaseOutcomeEntity,
+  DetectorFeedbackEntity,
   DetectorThresholdEntity,
   EventEntity,
   IdentityEntity,
   PendingReportEntity,
   TimelineEntryEntity,
+  EscalationPolicyEntity,
+  IDEMPOTENCY_KEY_LENGTH,
+  IdentityRestrictionEntity,
+  PlaybookEntity,
+  RemediationActionEntity,
+  RESTRICTION_VALUE_LENGTH,
 };
 
 export const ENTITIES = [
@@ -43,4 +65,9 @@ export const ENTITIES = [
   BaselineLifecycleEntity,
   DetectorThresholdEntity,
   PendingReportEntity,
+  DetectorFeedbackEntity,
+  PlaybookEntity,
+  EscalationPolicyEntity,
+  IdentityRestrictionEntity,
+  RemediationActionEntity,
 ];

@@ -1,10 +1,14 @@
 import { CreateCases1764028800000 } from './1764028800000-create-cases';
 import { CreateDetection1764115200000 } from './1764115200000-create-detection';
 import { CreatePendingReports1764201600000 } from './1764201600000-create-pending-reports';
+import { CaseRunbook1764374400000 } from './1764374400000-case-runbook';
+import { CreateRemediation1764504000000 } from './1764504000000-create-remediation';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
   CreateCases1764028800000,
   CreateDetection1764115200000,
   CreatePendingReports1764201600000,
+  CaseRunbook1764374400000,
+  CreateRemediation1764504000000,
 ];

@@ -14,6 +14,15 @@ export {
 } from './identity-store';
 export { InvalidThresholdError, ThresholdStore } from './threshold-store';
 export { ReportOutbox } from './report-outbox';
+export {
+  BUILT_IN_ACTOR,
+  PlaybookStore,
+  PlaybookVersionConflictError,
+  type PlaybookRecord,
+} from './playbook-store';
+export { EscalationPolicyStore, type EscalationPolicyRecord } from './escalation-policy-store';
+export { RestrictionStore, type IdentityRestriction } from './restriction-store';
+export { RemediationLedger } from './remediation-ledger';
 export { STORE_PROVIDERS } from './stores.providers';
 export { storedBaselineValue } from './stored-value';
 export { writeTransaction } from './sql';

@@ -1,10 +1,12 @@
 import * as path from 'node:path';
-import type {
-  DataSource,
-  EntityManager,
-  EntityTarget,
-  ObjectLiteral,
-  SelectQueryBuilder,
+import type { Database, Statement } from 'better-sqlite3';
+import {
+  QueryFailedError,
+  type DataSource,
+  type EntityManager,
+  type EntityTarget,
+  type ObjectLiteral,
+  type SelectQueryBuilder,
 } from 'typeorm';
 import { ApplyValueTransformers } from 'typeorm/util/ApplyValueTransformers';
 
@@ -21,8 +23,6 @@ export function dialectOf(dataSource: DataSource): Dialect {
   return dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
 }
 
-/** Below the 32,766 variables better-sqlite3's SQLite allows in one statement. */
-const MAX_SQLITE_PARAMETERS = 16_000;
 /** Bounds the size of one PostgreSQL statement's JSON document, not a limit of the server. */
 const ROWS_PER_JSON_STATEMENT = 10_000;
 
@@ -39,12 +39,20 @@ const STORED_AS_GIVEN = new Set([
 /**
  * A multi-row INSERT for some columns of one entity.
  *
- * On PostgreSQL the rows travel as one JSON document that `json_to_recordset` turns back
- * into typed rows: one parameter however many rows, a statement the server parses and plans
- * in no time, and one native JSON.stringify instead of a conversion per value. Measured on
- * 5,000 events: ~110 ms, against ~175 ms with one array per column (`unnest`) and ~275 ms
- * with a VALUES list. SQLite gets a VALUES list, split to stay under its variable limit,
- * with TypeORM's own conversion of each value.
+ * On PostgreSQL the rows travel as one JSON document, an array of rows each an array of
+ * values, that the server parses once into jsonb and takes apart with `jsonb_array_elements`
+ * and `->>`: one parameter however many rows, a statement the server parses and plans in no
+ * time, and one native JSON.stringify instead of a conversion per value. jsonb columns take
+ * their element as it is, with no second parse of their text. Measured on 1,000 events, in
+ * server time: ~11 ms, against ~15 ms with objects read by `json_to_recordset`, ~12 ms with
+ * one array per column (`unnest`) and more with a VALUES list.
+ *
+ * On SQLite, which runs in this process, one prepared single-row statement runs once per
+ * row on the driver's connection (inside the caller's transaction): no SQL text to build
+ * and parse per batch, no statement per row count to prepare. Measured on the event
+ * ledger, 1,000 events a call: ~13.8 ms, against ~15.5 ms with multi-row VALUES lists
+ * through TypeORM; most of either is SQLite's own work. Values are converted as TypeORM
+ * converts them.
  */
 export class MultiRowInsert<T extends ObjectLiteral> {
   readonly table: string;
@@ -55,6 +63,9 @@ export class MultiRowInsert<T extends ObjectLiteral> {
     readonly toDatabase: (value: unknown) => unknown;
   }>;
   private readonly dialect: Dialect;
+  private jsonInsertSql: string | undefined;
+  /** SQLite: the prepared single-row statement per tail, per connection. */
+  private readonly statements = new WeakMap<Database, Map<string, Statement>>();
 
   constructor(
     dataSource: DataSource,
@@ -71,16 +82,20 @@ export class MultiRowInsert<T extends ObjectLiteral> {
       const sqlType = driver.normalizeType(column);
       let toDatabase: (value: unknown) => unknown;
       if (this.dialect === 'postgres') {
+        const transformer = column.transformer;
         toDatabase = (value) => {
-          const stored = column.transformer
-            ? ApplyValueTransformers.transformTo(column.transformer, value)
+          const stored = transformer
+            ? ApplyValueTransformers.transformTo(transformer, value)
             : value;
           return stored instanceof Date ? stored.toISOString() : (stored ?? null);
         };
       } else if (STORED_AS_GIVEN.has(sqlType) && !column.transformer) {
         toDatabase = (value) => value ?? null;
+      } else if (column.type === 'datetime' && !column.transformer) {
+        toDatabase = (value) =>
+          sqliteDatetime(value) ?? driver.preparePersistentValue(value, column);
       } else {
-        toDatabase = (value) => driver.preparePersistentValue(value, column);
+        toDatabase = (value) => driver.preparePersistentValue(value, column) ?? null;
       }
       return {
         property,
@@ -158,50 +173,113 @@ export class MultiRowInsert<T extends ObjectLiteral> {
     rows: readonly T[],
     tail: string,
   ): Promise<Array<Record<string, unknown>>> {
+    if (this.dialect === 'sqlite') return this.runEach(manager, rows, tail);
     const returned: Array<Record<string, unknown>> = [];
-    const perStatement =
-      this.dialect === 'postgres'
-        ? ROWS_PER_JSON_STATEMENT
-        : Math.max(1, Math.floor(MAX_SQLITE_PARAMETERS / this.columns.length));
-    for (let start = 0; start < rows.length; start += perStatement) {
-      const chunk = rows.slice(start, start + perStatement);
-      const [sql, parameters] =
-        this.dialect === 'postgres' ? this.jsonStatement(chunk) : this.valuesStatement(chunk);
+    for (let start = 0; start < rows.length; start += ROWS_PER_JSON_STATEMENT) {
+      const chunk = rows.slice(start, start + ROWS_PER_JSON_STATEMENT);
+      const [sql, parameters] = this.jsonStatement(chunk);
       const result: unknown = await manager.query(`${sql} ${tail}`, parameters);
       if (Array.isArray(result)) returned.push(...(result as Array<Record<string, unknown>>));
     }
     return returned;
   }
 
-  private jsonStatement(rows: readonly T[]): [string, unknown[]] {
-    const names = this.columns.map((c) => c.name).join(', ');
-    const fields = this.columns.map((_, i) => `c${i}`);
-    const definitions = this.columns.map((c, i) => `${fields[i]} ${c.sqlType}`).join(', ');
-    const document = rows.map((row) => {
-      const record: Record<string, unknown> = {};
-      this.columns.forEach((c, i) => (record[fields[i]] = c.toDatabase(row[c.property])));
-      return record;
-    });
-    return [
-      `INSERT INTO ${this.table} (${names}) SELECT ${fields.join(', ')} ` +
-        `FROM json_to_recordset($1::json) AS input(${definitions})`,
-      [storableJson(JSON.stringify(document))],
-    ];
+  private runEach(
+    manager: EntityManager,
+    rows: readonly T[],
+    tail: string,
+  ): Array<Record<string, unknown>> {
+    const statement = this.prepared(sqliteConnection(manager), tail);
+    const returned: Array<Record<string, unknown>> = [];
+    const columns = this.columns;
+    const parameters: unknown[] = new Array(columns.length);
+    for (const row of rows) {
+      for (let i = 0; i < columns.length; i++) {
+        parameters[i] = columns[i]!.toDatabase(row[columns[i]!.property]);
+      }
+      try {
+        if (statement.reader) {
+          const one = statement.get(parameters) as Record<string, unknown> | undefined;
+          if (one !== undefined) returned.push(one);
+        } else {
+          statement.run(parameters);
+        }
+      } catch (error) {
+        throw new QueryFailedError(statement.source, [...parameters], error as Error);
+      }
+    }
+    return returned;
   }
 
-  private valuesStatement(rows: readonly T[]): [string, unknown[]] {
-    const names = this.columns.map((c) => c.name).join(', ');
-    const tuple = `(${this.columns.map(() => '?').join(', ')})`;
-    const parameters: unknown[] = [];
-    for (const row of rows) {
-      for (const c of this.columns) parameters.push(c.toDatabase(row[c.property]));
+  private prepared(db: Database, tail: string): Statement {
+    let byTail = this.statements.get(db);
+    if (!byTail) this.statements.set(db, (byTail = new Map()));
+    let statement = byTail.get(tail);
+    if (!statement) {
+      const names = this.columns.map((c) => c.name).join(', ');
+      const placeholders = this.columns.map(() => '?').join(', ');
+      statement = db.prepare(
+        `INSERT INTO ${this.table} (${names}) VALUES (${placeholders}) ${tail}`,
+      );
+      byTail.set(tail, statement);
     }
-    return [
-      `INSERT INTO ${this.table} (${names}) VALUES ${rows.map(() => tuple).join(', ')}`,
-      parameters,
-    ];
+    return statement;
+  }
+
+  private jsonStatement(rows: readonly T[]): [string, unknown[]] {
+    const columns = this.columns;
+    const document: unknown[][] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const values: unknown[] = new Array(columns.length);
+      for (let i = 0; i < columns.length; i++) {
+        values[i] = columns[i]!.toDatabase(row[columns[i]!.property]);
+      }
+      document[r] = values;
+    }
+    return [this.jsonInsert, [storableJson(JSON.stringify(document))]];
+  }
+
+  /** The INSERT … SELECT that reads the rows of `jsonStatement`'s document. */
+  private get jsonInsert(): string {
+    if (this.jsonInsertSql === undefined) {
+      const names = this.columns.map((c) => c.name).join(', ');
+      const values = this.columns.map((c, i) => {
+        // A JSON null is SQL NULL, as TypeORM stores a null object.
+        if (c.sqlType === 'jsonb') return `NULLIF(row -> ${i}, 'null'::jsonb)`;
+        if (c.sqlType === 'json') return `NULLIF(row -> ${i}, 'null'::jsonb)::json`;
+        return `(row ->> ${i})::${c.sqlType}`;
+      });
+      this.jsonInsertSql =
+        `INSERT INTO ${this.table} (${names}) SELECT ${values.join(', ')} ` +
+        `FROM jsonb_array_elements($1::jsonb) AS row`;
+    }
+    return this.jsonInsertSql;
   }
 }
+
+/** The better-sqlite3 connection TypeORM runs every query runner of a DataSource on. */
+function sqliteConnection(manager: EntityManager): Database {
+  return (manager.connection.driver as unknown as { databaseConnection: Database })
+    .databaseConnection;
+}
+
+/**
+ * TypeORM's SQLite `datetime` form (UTC, `YYYY-MM-DD HH:MM:SS.SSS`) of a date or date
+ * string, from the ISO form; undefined where that has no four-digit year, or for anything
+ * else, which TypeORM then converts itself.
+ */
+function sqliteDatetime(value: unknown): string | undefined {
+  const date = typeof value === 'string' ? new Date(value) : value;
+  if (!(date instanceof Date)) return undefined;
+  const time = date.getTime();
+  if (!(time >= MIN_FOUR_DIGIT_YEAR && time <= MAX_FOUR_DIGIT_YEAR)) return undefined;
+  const iso = date.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+const MIN_FOUR_DIGIT_YEAR = Date.parse('0000-01-01T00:00:00.000Z');
+const MAX_FOUR_DIGIT_YEAR = Date.parse('9999-12-31T23:59:59.999Z');
 
 // JSON.stringify escapes exactly two things PostgreSQL's text and jsonb refuse: NUL and
 // unpaired surrogates (a paired one is written as itself). An even run of backslashes before
@@ -222,16 +300,25 @@ function storableJson(json: string): string {
  * may change one between calls.
  */
 function lastOf(convert: (value: unknown) => unknown): (value: unknown) => unknown {
-  let lastKey: unknown = Symbol('none');
-  let lastOut: unknown;
+  let lastPrimitive: unknown = Symbol('none');
+  let lastPrimitiveOut: unknown;
+  let lastTime = NaN;
+  let lastTimeOut: unknown;
   return (value) => {
-    const key = value instanceof Date ? `date:${value.getTime()}` : value;
-    if (key !== null && typeof key === 'object') return convert(value);
-    if (key !== lastKey) {
-      lastOut = convert(value);
-      lastKey = key;
+    if (value instanceof Date) {
+      const time = value.getTime();
+      if (time !== lastTime) {
+        lastTimeOut = convert(value);
+        lastTime = time;
+      }
+      return lastTimeOut;
     }
-    return lastOut;
+    if (value !== null && typeof value === 'object') return convert(value);
+    if (value !== lastPrimitive) {
+      lastPrimitiveOut = convert(value);
+      lastPrimitive = value;
+    }
+    return lastPrimitiveOut;
   };
 }
 

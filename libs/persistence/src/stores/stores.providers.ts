@@ -5,6 +5,10 @@ import { EventLedger } from './event-ledger';
 import { IdentityStore } from './identity-store';
 import { ReportOutbox } from './report-outbox';
 import { ThresholdStore } from './threshold-store';
+import { EscalationPolicyStore } from './escalation-policy-store';
+import { PlaybookStore } from './playbook-store';
+import { RemediationLedger } from './remediation-ledger';
+import { RestrictionStore } from './restriction-store';
 
 /**
  * The stores as Nest providers, built on the DataSource PersistenceModule registers. Add
@@ -34,6 +38,26 @@ export const STORE_PROVIDERS: Provider[] = [
   {
     provide: ThresholdStore,
     useFactory: (ds: DataSource) => new ThresholdStore(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: PlaybookStore,
+    useFactory: (ds: DataSource) => new PlaybookStore(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: EscalationPolicyStore,
+    useFactory: (ds: DataSource) => new EscalationPolicyStore(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: RestrictionStore,
+    useFactory: (ds: DataSource) => new RestrictionStore(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: RemediationLedger,
+    useFactory: (ds: DataSource) => new RemediationLedger(ds),
     inject: [DataSource],
   },
 ];

@@ -1,7 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { DECISIONS, type Decision } from '@vigil/contracts';
-import { MAX_ACTOR_LENGTH, MAX_COMMENT_LENGTH } from '@vigil/domain';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { DECISIONS, ROLES, type Decision, type Role } from '@vigil/contracts';
+import { MAX_ACCEPT_RISK_DAYS, MAX_ACTOR_LENGTH, MAX_COMMENT_LENGTH } from '@vigil/domain';
 
 export class DecisionDto {
   @ApiProperty({ enum: DECISIONS, example: 'accept_risk' })
@@ -22,6 +32,70 @@ export class DecisionDto {
     maxLength: MAX_ACTOR_LENGTH,
     example: 'alice@example.com',
   })
+  @IsOptional()
+  @IsString()
+  @Length(1, MAX_ACTOR_LENGTH)
+  actor?: string;
+
+  @ApiPropertyOptional({
+    enum: ROLES,
+    default: 'analyst',
+    description: "The actor's role; analysts and admins decide.",
+  })
+  @IsOptional()
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role?: Role;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_ACCEPT_RISK_DAYS,
+    description: 'For accept_risk: days until the acceptance expires and the case comes back.',
+  })
+  @IsOptional()
+  @IsInt({ message: 'acceptRiskDays must be a whole number of days' })
+  @Min(1)
+  @Max(MAX_ACCEPT_RISK_DAYS)
+  acceptRiskDays?: number;
+}
+
+/** Who acts and in which role; until API keys carry them, the request body does. */
+class ActorFields {
+  @ApiPropertyOptional({
+    description: 'Who acts (e-mail or user name); recorded on the case.',
+    maxLength: MAX_ACTOR_LENGTH,
+    example: 'alice@example.com',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, MAX_ACTOR_LENGTH)
+  actor?: string;
+
+  @ApiPropertyOptional({ enum: ROLES, default: 'analyst' })
+  @IsOptional()
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role?: Role;
+}
+
+export class RemediationRequestDto extends ActorFields {
+  @ApiProperty({ example: 'revoke-scope', description: 'The playbook to propose for approval.' })
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'playbookId must name a playbook' })
+  playbookId!: string;
+
+  @ApiPropertyOptional({ maxLength: MAX_COMMENT_LENGTH })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_COMMENT_LENGTH)
+  comment?: string;
+}
+
+export class CommentDto {
+  @ApiProperty({ maxLength: MAX_COMMENT_LENGTH, example: 'Asked the owner on #payments.' })
+  @IsString()
+  @Length(1, MAX_COMMENT_LENGTH)
+  text!: string;
+
+  @ApiPropertyOptional({ maxLength: MAX_ACTOR_LENGTH, example: 'alice@example.com' })
   @IsOptional()
   @IsString()
   @Length(1, MAX_ACTOR_LENGTH)

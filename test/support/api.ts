@@ -1,0 +1,33 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { VIGIL_CONFIG, loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
+import { AppModule } from '../../apps/api/src/app.module';
+import { configureApi } from '../../apps/api/src/app';
+
+// The API alone, without the Temporal test helpers: the benchmarks load this file from their
+// compiled tree, where the repository's plain-JS scripts (temporal-tools.js) are not.
+
+export function testConfig(overrides: {
+  address: string;
+  taskQueue: string;
+  database: DatabaseSettings;
+}): VigilConfig {
+  const base = loadConfig({ LOG_LEVEL: 'warn' });
+  return {
+    ...base,
+    temporal: { ...base.temporal, address: overrides.address, taskQueue: overrides.taskQueue },
+    database: overrides.database,
+  };
+}
+
+/** The API exactly as main.ts builds it, with the given configuration. */
+export async function startApi(config: VigilConfig): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(VIGIL_CONFIG)
+    .useValue(config)
+    .compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] });
+  configureApi(app);
+  await app.init();
+  return app;
+}
