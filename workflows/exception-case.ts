@@ -6,7 +6,6 @@ import {
   patched,
   proxyActivities,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -53,6 +52,18 @@ import { escalate, notify, type EscalationProgress } from './escalation';
 import { startJournal } from './journal';
 import { legacyExceptionCase } from './legacy-case';
 import { runPlaybook } from './remediation';
+
+/**
+ * A case waiting for a decision hands over to a fresh run, carrying its state and its
+ * deadlines, once its history is this long (or the server suggests it): a case flooded
+ * with occurrences never grows without bound.
+ */
+export const CONTINUE_AS_NEW_AFTER_EVENTS = 1_000;
+
+function historyIsLong(): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > CONTINUE_AS_NEW_AFTER_EVENTS;
+}
 
 /** Cases started before the full runbook keep the walking skeleton's path on replay. */
 export const RUNBOOK_PATCH = 'vigil-runbook-1';
@@ -167,55 +178,63 @@ export async function exceptionCase(input: ExceptionCaseInput): Promise<CaseOutc
     }
   }
 
-  // 4–5. Escalate until a decision is applied.
-  for (;;) {
-    let handOver: EscalationProgress | null = null;
-    const result = await escalate(
-      file,
-      plan.escalation,
-      resume,
-      () => workflowInfo().continueAsNewSuggested,
-      (progress) => (handOver = progress),
-      round,
-      () => publishStatus(file),
+  const handOver = (escalation: EscalationProgress | null) => {
+    const continueCase = makeContinueAsNewFunc<typeof exceptionCase>(
+      input.review ? { memo: { caseId: file.caseId } } : {},
     );
+    return continueCase({
+      report: input.report,
+      review: input.review,
+      carried: { file: file.carry(), plan, round, escalation, recorded: journal.position() },
+    });
+  };
+
+  if (!file.isResolved) {
+    // 4–5. Escalate until a decision is applied.
+    for (;;) {
+      let progress: EscalationProgress | null = null;
+      const result = await escalate(
+        file,
+        plan.escalation,
+        resume,
+        historyIsLong,
+        (at) => (progress = at),
+        round,
+        () => publishStatus(file),
+      );
+      publishStatus(file);
+      if (result === 'continue') {
+        await journal.flush();
+        await condition(allHandlersFinished);
+        return handOver(progress);
+      }
+      resume = null;
+      const expired = result === 'expired';
+      const decision = expired
+        ? file.expire(plan.escalation.failSafe.decision, now())
+        : file.pendingDecision!;
+      if (await apply(file, plan, decision, expired, round)) break;
+      round += 1;
+    }
     publishStatus(file);
-    if (result === 'continue') {
+
+    // 6. Record the outcome and the detector's feedback.
+    const outcome = await close(file, journal.flush);
+    if (file.acceptedUntil === null) return outcome;
+  }
+
+  // 7. An accepted risk comes back for review when it expires; repeats meanwhile are
+  // counted on the case, and a long wait hands over to a fresh run like escalation does.
+  const until = file.acceptedUntil!;
+  for (;;) {
+    const remainingMs = Date.parse(until) - Date.now();
+    if (remainingMs <= 0) break;
+    if (await condition(historyIsLong, remainingMs)) {
       await journal.flush();
       await condition(allHandlersFinished);
-      const continueCase = makeContinueAsNewFunc<typeof exceptionCase>(
-        input.review ? { memo: { caseId: file.caseId } } : {},
-      );
-      return continueCase({
-        report: input.report,
-        review: input.review,
-        carried: {
-          file: file.carry(),
-          plan,
-          round,
-          escalation: handOver,
-          recorded: journal.position(),
-        },
-      });
+      return handOver(null);
     }
-    resume = null;
-    const expired = result === 'expired';
-    const decision = expired
-      ? file.expire(plan.escalation.failSafe.decision, now())
-      : file.pendingDecision!;
-    if (await apply(file, plan, decision, expired, round)) break;
-    round += 1;
   }
-  publishStatus(file);
-
-  // 6. Record the outcome and the detector's feedback.
-  const outcome = await close(file, journal.flush);
-
-  // 7. An accepted risk comes back for review when it expires.
-  const until = file.acceptedUntil;
-  if (until === null) return outcome;
-  const expiresInMs = Date.parse(until) - Date.now();
-  if (expiresInMs > 0) await sleep(expiresInMs);
   await condition(allHandlersFinished);
   const review = {
     caseId: uuid4(),

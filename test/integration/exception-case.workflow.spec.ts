@@ -293,4 +293,45 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
     const state = await awaitingDecision(exception.fingerprint);
     expect(state).toMatchObject({ caseId: again.runId, occurrences: 1 });
   });
+
+  it('hands a long case over to a fresh run, carrying its state and deadline', async () => {
+    const exception = aReport({ identityId: 'svc-flood', severity: 'low' });
+    const first = await deliverReport(env.client, taskQueue, exception);
+    const before = await awaitingDecision(exception.fingerprint);
+    const handle = handleOf(exception.fingerprint);
+    const signals = Array.from({ length: 1_100 }, () => ({
+      ...aReport(),
+      fingerprint: exception.fingerprint,
+      severity: 'low' as const,
+    }));
+    for (let i = 0; i < signals.length; i += 100) {
+      await Promise.all(signals.slice(i, i + 100).map((s) => handle.signal(occurrenceSignal, s)));
+    }
+    const after = await eventually(
+      async () => {
+        const description = await handle.describe();
+        if (description.runId === first.runId) throw new Error('still on the first run');
+        const state = await handle.query(stateQuery);
+        if (state.occurrences < 1_101) throw new Error(`${state.occurrences} occurrences so far`);
+        return state;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(after).toMatchObject({
+      caseId: first.runId,
+      status: 'awaiting_decision',
+      occurrences: 1_101,
+      escalation: before.escalation,
+    });
+    const decided = await handle.executeUpdate(decideUpdate, {
+      args: [{ decision: 'false_positive', actor: 'alice', role: 'analyst' }],
+    });
+    expect(decided).toMatchObject({ caseId: first.runId, resolution: 'false_positive' });
+    const row = await db.dataSource.getRepository(CaseEntity).findOneByOrFail({ id: first.runId });
+    expect(row).toMatchObject({ status: 'resolved', occurrences: 1_101 });
+    const timeline = await db.dataSource
+      .getRepository(TimelineEntryEntity)
+      .find({ where: { caseId: first.runId }, order: { seq: 'ASC' } });
+    expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));
+  });
 });
