@@ -25,7 +25,7 @@ export function createPlanActivities(deps: CasePlanDeps): PlanActivities {
         policies.policyFor(severity),
       ]);
       return {
-        playbook: matchPlaybook(active, report.kind, identityKind),
+        playbook: matchPlaybook(active, report.kind, identityKind, report.evidence),
         containment: containmentFor(active, identityKind),
         escalation,
       };

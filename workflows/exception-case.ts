@@ -340,6 +340,7 @@ async function remediate(
   file.moveTo('remediating', `${trigger} run of ${playbook.id}`);
   publishStatus(file);
   file.remediationStarted(playbook.id, trigger);
+  file.clearPending();
   const preview = previewFor(file, playbook);
   let report: RemediationReport;
   if ('error' in preview) {
@@ -385,7 +386,24 @@ async function apply(
   expired: boolean,
   round: number,
 ): Promise<boolean> {
-  file.clearPending();
+  try {
+    return await applyDecision(file, plan, decision, expired, round);
+  } finally {
+    file.clearPending();
+  }
+}
+
+/**
+ * The decision's effect. The pending decision is cleared (so its update answers) once the
+ * case shows the effect: resolved, remediating, or back with a person.
+ */
+async function applyDecision(
+  file: CaseFile,
+  plan: CasePlan,
+  decision: RecordedDecision,
+  expired: boolean,
+  round: number,
+): Promise<boolean> {
   const by = decision.actor;
   const resolved = (
     resolution: Parameters<CaseFile['resolve']>[0],

@@ -44,7 +44,7 @@ describe(`decision rules end to end on ${database}`, () => {
         identityId,
         kind,
         severity,
-        evidence: { value: 'payments.refund', score: 0.95 },
+        evidence: { value: 'payments.refund', score: 0.95, details: { violation: 'tool' } },
       })
       .expect(202);
     const opened = await eventually(async () => {
@@ -137,8 +137,14 @@ describe(`decision rules end to end on ${database}`, () => {
       role: 'admin',
     });
     expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({
-      status: 'resolved',
+    // The answer comes once the approved remediation has started (or already finished).
+    expect(['remediating', 'resolved']).toContain(second.body.status);
+    const done = await eventually(async () => {
+      const res = await http.get(`/v1/cases/${caseId}`).expect(200);
+      if (res.body.status !== 'resolved') throw new Error(`case is ${res.body.status}`);
+      return res.body;
+    });
+    expect(done).toMatchObject({
       resolution: 'remediated_on_approval',
       remediation: { playbookId: 'block-agent-tool', trigger: 'approved', outcome: 'succeeded' },
     });

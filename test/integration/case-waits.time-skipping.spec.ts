@@ -87,11 +87,19 @@ describe('the case runbook over time', () => {
         args: [{ actor: 'ana@example.com', role: 'analyst', ...input } as never],
       });
 
-  const notified = (caseId: string) =>
+  const notifiedNow = (caseId: string) =>
     notifications.requests
       .map((r) => r.body as { caseId?: string; notificationType?: string })
       .filter((b) => b.caseId === caseId)
       .map((b) => b.notificationType);
+
+  /** The notification types a case has sent, once it has sent at least `count` of them. */
+  const notified = (caseId: string, count = 1) =>
+    eventually(async () => {
+      const types = notifiedNow(caseId);
+      if (types.length < count) throw new Error(`${types.length} notifications so far`);
+      return types;
+    });
 
   it('is decided in tier 1, before its deadline', async () => {
     const { exception, state } = await open('svc-tier1', { severity: 'medium' });
@@ -110,7 +118,7 @@ describe('the case runbook over time', () => {
     const decided = await decide(exception, { decision: 'reject', comment: 'not actionable' });
     expect(decided).toMatchObject({ status: 'resolved', resolution: 'rejected' });
     // Medium cases remind tier 1 four hours before its deadline.
-    expect(notified(first.caseId)).toEqual(['case_escalated', 'case_reminder']);
+    expect(await notified(first.caseId, 2)).toEqual(['case_escalated', 'case_reminder']);
   });
 
   it('is re-escalated to tier 2 when tier 1 lets the deadline pass, then decided there', async () => {
@@ -127,7 +135,7 @@ describe('the case runbook over time', () => {
     );
     const decided = await decide(exception, { decision: 'false_positive' });
     expect(decided).toMatchObject({ resolution: 'false_positive', disposition: 'false_positive' });
-    expect(notified(first.caseId)).toEqual(
+    expect(await notified(first.caseId, 2)).toEqual(
       expect.arrayContaining(['case_escalated', 'case_re_escalated']),
     );
   });
@@ -164,7 +172,7 @@ describe('the case runbook over time', () => {
     const reminded = await state((s) => s.timeline.some((e) => e.type === 'reminder'));
     expect(reminded.escalation.tier).toBe(1);
     await eventually(async () => {
-      if (!notified(first.caseId).includes('case_reminder')) throw new Error('no reminder yet');
+      if (!notifiedNow(first.caseId).includes('case_reminder')) throw new Error('no reminder yet');
     });
     await decide(exception, { decision: 'reject' });
   });
@@ -210,7 +218,7 @@ describe('the case runbook over time', () => {
         ['restrict-scope', 'compensated'],
       ]);
       expect(await new RestrictionStore(db.dataSource).list('svc-saga')).toEqual([]);
-      expect(notified(escalated.caseId)).toEqual(
+      expect(await notified(escalated.caseId, 2)).toEqual(
         expect.arrayContaining(['remediation_failed', 'case_escalated']),
       );
       // Offered again for approval, with the failure on the case.

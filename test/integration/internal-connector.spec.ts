@@ -329,6 +329,19 @@ describe(`remediation and plan activities on ${database}`, () => {
     expect(none.playbook).toBeNull();
     expect(none.escalation).toEqual(DEFAULT_ESCALATION_POLICIES.low);
 
+    const violation = (what: string) => ({
+      caseId: 'c-3',
+      report: {
+        ...report('policy_violation'),
+        evidence: { value: 'x', details: { violation: what } },
+      },
+      severity: 'high' as const,
+      identityKind: 'ai_agent' as const,
+    });
+    expect((await planCase(violation('tool'))).playbook?.id).toBe('block-agent-tool');
+    expect((await planCase(violation('scope'))).playbook?.id).toBe('revoke-scope');
+    expect((await planCase(violation('decision'))).playbook).toBeNull();
+
     const playbooks = new PlaybookStore(db.dataSource);
     const builtIn = (await playbooks.get('block-agent-tool'))!.playbook;
     const edited = { ...builtIn, version: 2, title: 'Block the tool (edited)' };

@@ -51,6 +51,11 @@ export interface Playbook {
   readonly matches: {
     readonly kinds: readonly ExceptionKind[];
     readonly identityKinds: readonly IdentityKind[];
+    /**
+     * The deviating value must be of one of these dimensions (`scope`, `tool`, `resource`,
+     * `decision`, …), as the exception's kind and evidence tell; absent or empty: any.
+     */
+    readonly dimensions?: readonly string[];
   };
   readonly steps: readonly PlaybookStep[];
   /** null: never automatic; the playbook runs only when an analyst approves it. */

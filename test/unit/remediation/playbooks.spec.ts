@@ -3,6 +3,7 @@ import {
   BUILT_IN_PLAYBOOKS,
   activePlaybooks,
   containmentFor,
+  deviatingDimension,
   deviatingValue,
   matchPlaybook,
   previewPlaybook,
@@ -43,34 +44,53 @@ describe('built-in playbooks', () => {
     }
   });
 
-  it.each<[string, IdentityKind | null, string | null]>([
-    ['rotation_overdue', 'api_key', 'rotate-credential'],
-    ['novel_scope', 'service_account', 'revoke-scope'],
-    ['privilege_elevation', null, 'revoke-scope'],
-    ['policy_violation', 'ai_agent', 'block-agent-tool'],
-    ['novel_tool', 'ai_agent', 'block-agent-tool'],
-    ['novel_tool', 'service_account', null],
-    ['policy_violation', 'service_account', null],
-    ['rotation_outside_window', 'service_account', 'realign-rotation-schedule'],
-    ['renewal_outside_window', 'certificate', 'realign-rotation-schedule'],
-    ['unusual_record_set', 'oauth_app', 'notify-vendor-owner'],
-    ['unusual_record_set', 'service_account', null],
-    ['human_use', 'service_account', 'suspend-identity'],
-    ['credential_reuse', 'api_key', 'suspend-identity'],
-    ['cross_environment', 'workload', 'suspend-identity'],
-    ['rate_spike', 'service_account', null],
-    ['off_hours', 'ai_agent', null],
-  ])('%s on %s → %s', (kind, identityKind, expected) => {
-    expect(matchPlaybook(BUILT_IN_PLAYBOOKS, kind, identityKind)?.id ?? null).toBe(expected);
+  const tool = { value: 'payments.refund', details: { violation: 'tool' } };
+  const scope = { value: 'billing:write', details: { violation: 'scope' } };
+  const decision = { value: 'payments.refund', details: { violation: 'decision' } };
+
+  it.each<[string, IdentityKind | null, Record<string, unknown>, string | null]>([
+    ['rotation_overdue', 'api_key', {}, 'rotate-credential'],
+    ['novel_scope', 'service_account', {}, 'revoke-scope'],
+    ['privilege_elevation', null, {}, 'revoke-scope'],
+    ['policy_violation', 'ai_agent', tool, 'block-agent-tool'],
+    ['policy_violation', 'ai_agent', scope, 'revoke-scope'],
+    ['policy_violation', 'ai_agent', decision, null],
+    ['policy_violation', 'ai_agent', { value: 'payments.refund' }, null],
+    [
+      'policy_violation',
+      'ai_agent',
+      { value: 'payments.refund', violation: 'tool' },
+      'block-agent-tool',
+    ],
+    ['novel_tool', 'ai_agent', {}, 'block-agent-tool'],
+    ['novel_tool', 'service_account', {}, null],
+    ['policy_violation', 'service_account', tool, null],
+    ['policy_violation', 'service_account', scope, 'revoke-scope'],
+    ['policy_violation', 'service_account', {}, null],
+    ['rotation_outside_window', 'service_account', {}, 'realign-rotation-schedule'],
+    ['renewal_outside_window', 'certificate', {}, 'realign-rotation-schedule'],
+    ['unusual_record_set', 'oauth_app', {}, 'notify-vendor-owner'],
+    ['unusual_record_set', 'service_account', {}, null],
+    ['human_use', 'service_account', {}, 'suspend-identity'],
+    ['credential_reuse', 'api_key', {}, 'suspend-identity'],
+    ['cross_environment', 'workload', {}, 'suspend-identity'],
+    ['rate_spike', 'service_account', {}, null],
+    ['off_hours', 'ai_agent', {}, null],
+  ])('%s on %s with %j → %s', (kind, identityKind, evidence, expected) => {
+    expect(matchPlaybook(BUILT_IN_PLAYBOOKS, kind, identityKind, evidence)?.id ?? null).toBe(
+      expected,
+    );
   });
 
   it('match at most one playbook per exception and identity kind, the same in any order', () => {
     const reversed = [...BUILT_IN_PLAYBOOKS].reverse();
     for (const kind of EXCEPTION_KINDS) {
       for (const identityKind of ['ai_agent', 'oauth_app', 'api_key', null]) {
-        expect(matchPlaybook(reversed, kind, identityKind)).toBe(
-          matchPlaybook(BUILT_IN_PLAYBOOKS, kind, identityKind),
-        );
+        for (const evidence of [{}, tool, scope, decision]) {
+          expect(matchPlaybook(reversed, kind, identityKind, evidence)).toBe(
+            matchPlaybook(BUILT_IN_PLAYBOOKS, kind, identityKind, evidence),
+          );
+        }
       }
     }
   });
@@ -111,6 +131,69 @@ describe('matchPlaybook', () => {
     expect(matchPlaybook([b, any], 'novel_scope', 'workload')?.id).toBe('a-any');
   });
 
+  it('matches a playbook with dimensions only on a deviating value of one of them', () => {
+    const scopes: Playbook = {
+      ...any,
+      id: 'b-scopes',
+      matches: { kinds: ['policy_violation'], identityKinds: [], dimensions: ['scope'] },
+    };
+    const violation = (what: unknown) => ({ value: 'x', details: { violation: what } });
+    expect(matchPlaybook([scopes], 'policy_violation', 'workload', violation('scope'))).toBe(
+      scopes,
+    );
+    expect(matchPlaybook([scopes], 'policy_violation', 'workload', violation('tool'))).toBeNull();
+    expect(matchPlaybook([scopes], 'policy_violation', 'workload', violation(3))).toBeNull();
+    expect(matchPlaybook([scopes], 'policy_violation', 'workload', {})).toBeNull();
+    expect(matchPlaybook([scopes], 'policy_violation', 'workload')).toBeNull();
+    const empty: Playbook = { ...scopes, matches: { ...scopes.matches, dimensions: [] } };
+    expect(matchPlaybook([empty], 'policy_violation', 'workload', {})).toBe(empty);
+  });
+
+  it('prefers a playbook with dimensions over one without, after the identity kind', () => {
+    const general: Playbook = {
+      ...any,
+      id: 'a-general',
+      matches: { kinds: ['policy_violation'], identityKinds: [] },
+    };
+    const scopes: Playbook = {
+      ...any,
+      id: 'z-scopes',
+      matches: { kinds: ['policy_violation'], identityKinds: [], dimensions: ['scope'] },
+    };
+    const agents: Playbook = {
+      ...any,
+      id: 'm-agents',
+      matches: { kinds: ['policy_violation'], identityKinds: ['ai_agent'] },
+    };
+    const agentScopes: Playbook = {
+      ...any,
+      id: 'y-agent-scopes',
+      matches: { kinds: ['policy_violation'], identityKinds: ['ai_agent'], dimensions: ['scope'] },
+    };
+    const scope = { details: { violation: 'scope' } };
+    const all = [general, scopes, agents, agentScopes];
+    expect(matchPlaybook(all, 'policy_violation', 'ai_agent', scope)).toBe(agentScopes);
+    expect(matchPlaybook([general, scopes, agents], 'policy_violation', 'ai_agent', scope)).toBe(
+      agents,
+    );
+    expect(matchPlaybook(all, 'policy_violation', 'workload', scope)).toBe(scopes);
+    expect(matchPlaybook(all, 'policy_violation', 'workload', {})).toBe(general);
+    expect(matchPlaybook(all, 'policy_violation', 'ai_agent', {})).toBe(agents);
+    const otherScopes: Playbook = { ...scopes, id: 'b-scopes' };
+    expect(matchPlaybook([scopes, otherScopes], 'policy_violation', null, scope)).toBe(otherScopes);
+  });
+
+  it('ignores dimensions when choosing the containment', () => {
+    const contain: Playbook = {
+      ...builtIn('suspend-identity'),
+      id: 'z-contain',
+      matches: { kinds: [], identityKinds: [], dimensions: ['scope'] },
+    };
+    expect(containmentFor([builtIn('suspend-identity'), contain], null)?.id).toBe(
+      'suspend-identity',
+    );
+  });
+
   it('considers only the highest version of an id', () => {
     const v2: Playbook = {
       ...any,
@@ -120,6 +203,30 @@ describe('matchPlaybook', () => {
     expect(activePlaybooks([v2, any])).toEqual([v2]);
     expect(matchPlaybook([any, v2], 'novel_scope', 'workload')).toBeNull();
     expect(matchPlaybook([any, v2], 'rate_spike', 'workload')).toBe(v2);
+  });
+});
+
+describe('deviatingDimension', () => {
+  it.each<[string, Record<string, unknown>, string | null]>([
+    ['policy_violation', { details: { violation: 'scope' } }, 'scope'],
+    ['policy_violation', { details: { violation: 'tool' } }, 'tool'],
+    ['policy_violation', { details: { violation: 'decision' } }, 'decision'],
+    ['policy_violation', { violation: 'tool' }, 'tool'],
+    ['policy_violation', { violation: 'tool', details: { violation: 'scope' } }, 'scope'],
+    ['policy_violation', { details: { violation: 7 } }, null],
+    ['policy_violation', { details: { dimension: 'tool' } }, 'tool'],
+    ['policy_violation', { value: 'payments.refund' }, null],
+    ['novel_scope', {}, 'scope'],
+    ['novel_tool', { details: { dimension: 'scope' } }, 'tool'],
+    ['novel_resource', {}, 'resource'],
+    ['privilege_elevation', { details: { elevatedTo: 'admin' } }, 'scope'],
+    ['rate_spike', { details: { dimension: 'event_type' } }, 'event_type'],
+    ['external_finding', { dimension: 'resource' }, 'resource'],
+    ['external_finding', { details: 'free text', dimension: 'tool' }, 'tool'],
+    ['off_hours', { dimension: '' }, null],
+    ['off_hours', {}, null],
+  ])('%s with %j → %s', (kind, evidence, expected) => {
+    expect(deviatingDimension(kind, evidence)).toBe(expected);
   });
 });
 

@@ -51,6 +51,42 @@ describe('validatePlaybook', () => {
       { matches: { kinds: ['novel_scope'], identityKinds: ['robot'] } },
       ['matches.identityKinds[0]'],
     ],
+    [
+      'dimensions that are not an array',
+      { matches: { kinds: ['novel_scope'], identityKinds: [], dimensions: 'scope' } },
+      ['matches.dimensions'],
+    ],
+    [
+      'a malformed dimension',
+      { matches: { kinds: ['novel_scope'], identityKinds: [], dimensions: ['scope', 'Tool'] } },
+      ['matches.dimensions[1]'],
+    ],
+    [
+      'a dimension that is not a string',
+      { matches: { kinds: ['novel_scope'], identityKinds: [], dimensions: [3, 'x'.repeat(33)] } },
+      ['matches.dimensions[0]', 'matches.dimensions[1]'],
+    ],
+    [
+      'a repeated dimension',
+      { matches: { kinds: ['novel_scope'], identityKinds: [], dimensions: ['tool', 'tool'] } },
+      ['matches.dimensions[1]'],
+    ],
+    [
+      'more than ten dimensions',
+      {
+        matches: {
+          kinds: ['novel_scope'],
+          identityKinds: [],
+          dimensions: 'abcdefghijk'.split(''),
+        },
+      },
+      ['matches.dimensions'],
+    ],
+    [
+      'an unknown field in matches',
+      { matches: { kinds: ['novel_scope'], identityKinds: [], dimension: ['scope'] } },
+      ['matches.dimension'],
+    ],
     ['no steps', { steps: [] }, ['steps']],
     [
       'a bad ceiling',
@@ -61,6 +97,21 @@ describe('validatePlaybook', () => {
     ['a containment that is not a boolean', { containment: 'yes' }, ['containment']],
   ])('refuses %s', (_name, change, expected) => {
     expect(fields({ ...base, ...change })).toEqual(expected);
+  });
+
+  it('keeps match dimensions when given, and leaves them out when not', () => {
+    const { dimensions: _dimensions, ...anyDimension } = base.matches;
+    const without = validatePlaybook({ ...base, matches: anyDimension });
+    expect(without).toEqual({ ok: true, playbook: { ...base, matches: anyDimension } });
+    expect(without.ok && 'dimensions' in without.playbook.matches).toBe(false);
+    const ten = 'abcdefghij'.split('');
+    for (const dimensions of [[], ['tool', 'scope'], ten, ['event_type']]) {
+      const matches = { ...base.matches, dimensions };
+      expect(validatePlaybook({ ...base, matches })).toEqual({
+        ok: true,
+        playbook: { ...base, matches },
+      });
+    }
   });
 
   it('allows a containment playbook to match no exception kind', () => {

@@ -22,6 +22,7 @@ export interface DryRunRequest {
   readonly severity: Severity;
   readonly kind?: ExceptionKind;
   readonly value?: string;
+  readonly dimension?: string;
 }
 
 /** Dry runs of playbooks: what one would do for a case, resolved, without doing it. */
@@ -61,7 +62,12 @@ export class PlaybookPreviewService {
       identityId: identity.id,
       kind: request.kind ?? null,
       severity: request.severity,
-      evidence: request.value === undefined ? {} : { value: request.value },
+      evidence: {
+        ...(request.value === undefined ? {} : { value: request.value }),
+        ...(request.dimension === undefined
+          ? {}
+          : { details: { violation: request.dimension, dimension: request.dimension } }),
+      },
     };
     try {
       return await this.resolve(subject, identity, playbookId);
@@ -86,7 +92,9 @@ export class PlaybookPreviewService {
   ): Promise<PlaybookPreviewDto> {
     const active = await this.playbooks.active();
     const chosen =
-      subject.kind === null ? null : matchPlaybook(active, subject.kind, identity?.kind ?? null);
+      subject.kind === null
+        ? null
+        : matchPlaybook(active, subject.kind, identity?.kind ?? null, subject.evidence);
     let playbook: Playbook;
     if (playbookId !== undefined) {
       const found = active.find((p) => p.id === playbookId);

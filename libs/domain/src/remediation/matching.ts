@@ -20,25 +20,63 @@ export function activePlaybooks(playbooks: readonly Playbook[]): Playbook[] {
 }
 
 /**
- * The playbook that remediates `kind` on an identity of `identityKind` (null: unknown).
- * A playbook that names the identity kind beats one for any identity kind; among equals the
- * lowest id wins, so the choice never depends on the order of the list. Of several
- * versions of one id, only the highest is considered.
+ * The playbook that remediates `kind` on an identity of `identityKind` (null: unknown),
+ * given the exception's `evidence`. A playbook that lists `matches.dimensions` matches only
+ * when the deviating value's dimension (deviatingDimension) is one of them, and never when
+ * that dimension is unknown. Among the matches, a playbook that names the identity kind
+ * beats one for any identity kind; within each, one constrained to dimensions beats one
+ * that is not; among equals the lowest id wins, so the choice never depends on the order of
+ * the list. Of several versions of one id, only the highest is considered.
  */
 export function matchPlaybook(
   playbooks: readonly Playbook[],
   kind: ExceptionKind | string,
   identityKind: string | null,
+  evidence: Readonly<Record<string, unknown>> = {},
 ): Playbook | null {
+  const dimension = deviatingDimension(kind, evidence);
   return mostSpecific(
-    activePlaybooks(playbooks).filter((p) => (p.matches.kinds as readonly string[]).includes(kind)),
+    activePlaybooks(playbooks).filter(
+      (p) => (p.matches.kinds as readonly string[]).includes(kind) && allowsDimension(p, dimension),
+    ),
     identityKind,
+    true,
   );
 }
 
+/** The dimension of the deviating value that each of these kinds is about. */
+const KIND_DIMENSIONS: ReadonlyMap<string, string> = new Map<ExceptionKind, string>([
+  ['novel_scope', 'scope'],
+  ['novel_tool', 'tool'],
+  ['novel_resource', 'resource'],
+  ['privilege_elevation', 'scope'],
+]);
+
 /**
- * The playbook that contains an identity of `identityKind` (one marked `containment`), by
- * the same rule as matchPlaybook: specific beats any, then the lowest id.
+ * What the deviating value of an exception is (`scope`, `tool`, `resource`, `decision`, …),
+ * or null when neither the kind nor the evidence says. A policy_violation names it in
+ * `violation` (`evidence.details.violation`, else `evidence.violation`); novel_scope,
+ * novel_tool, novel_resource and privilege_elevation are about a scope, a tool, a resource
+ * and a scope; otherwise `evidence.details.dimension`, else `evidence.dimension`.
+ */
+export function deviatingDimension(
+  kind: ExceptionKind | string,
+  evidence: Readonly<Record<string, unknown>>,
+): string | null {
+  const details = isObject(evidence.details) ? evidence.details : {};
+  if (kind === 'policy_violation') {
+    const violation = nonEmptyString(details.violation) ?? nonEmptyString(evidence.violation);
+    if (violation !== null) return violation;
+  }
+  const fixed = KIND_DIMENSIONS.get(kind);
+  if (fixed !== undefined) return fixed;
+  return nonEmptyString(details.dimension) ?? nonEmptyString(evidence.dimension);
+}
+
+/**
+ * The playbook that contains an identity of `identityKind` (one marked `containment`): one
+ * that names the identity kind beats one for any identity kind, then the lowest id. Its
+ * `matches.dimensions` play no part here.
  */
 export function containmentFor(
   playbooks: readonly Playbook[],
@@ -47,24 +85,48 @@ export function containmentFor(
   return mostSpecific(
     activePlaybooks(playbooks).filter((p) => p.containment),
     identityKind,
+    false,
   );
 }
 
+/**
+ * The most specific candidate for the identity kind: naming it beats any identity kind; then,
+ * when `byDimensions`, being constrained to dimensions beats not; then the lowest id.
+ */
 function mostSpecific(
   candidates: readonly Playbook[],
   identityKind: string | null,
+  byDimensions: boolean,
 ): Playbook | null {
-  let specific: Playbook | null = null;
-  let general: Playbook | null = null;
+  let best: Playbook | null = null;
+  let bestSpecificity = -1;
   for (const playbook of candidates) {
     const kinds = playbook.matches.identityKinds as readonly string[];
-    if (kinds.length === 0) {
-      if (!general || compareIds(playbook.id, general.id) < 0) general = playbook;
-    } else if (identityKind !== null && kinds.includes(identityKind)) {
-      if (!specific || compareIds(playbook.id, specific.id) < 0) specific = playbook;
+    let specificity: number;
+    if (kinds.length === 0) specificity = 0;
+    else if (identityKind !== null && kinds.includes(identityKind)) specificity = 2;
+    else continue;
+    if (byDimensions && constrainedToDimensions(playbook)) specificity += 1;
+    if (
+      best === null ||
+      specificity > bestSpecificity ||
+      (specificity === bestSpecificity && compareIds(playbook.id, best.id) < 0)
+    ) {
+      best = playbook;
+      bestSpecificity = specificity;
     }
   }
-  return specific ?? general;
+  return best;
+}
+
+function constrainedToDimensions(playbook: Playbook): boolean {
+  return (playbook.matches.dimensions?.length ?? 0) > 0;
+}
+
+/** Unconstrained playbooks allow any dimension, an unknown one included; others only theirs. */
+function allowsDimension(playbook: Playbook, dimension: string | null): boolean {
+  const dimensions = playbook.matches.dimensions ?? [];
+  return dimensions.length === 0 || (dimension !== null && dimensions.includes(dimension));
 }
 
 /** Whether the playbook may run without a human for this case, and why (not). */
@@ -119,6 +181,14 @@ export function withinCeiling(
 export function deviatingValue(evidence: Readonly<Record<string, unknown>>): string | null {
   const value = evidence.value;
   return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function rank(level: Severity): number {

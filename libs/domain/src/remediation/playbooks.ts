@@ -40,9 +40,14 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     version: 1,
     title: 'Revoke a scope the identity should not hold',
     description:
-      'A scope the identity never used before, or an elevation of its privileges: Vigil ' +
-      'stops honouring the scope at once, then the identity provider revokes the grant.',
-    matches: { kinds: ['novel_scope', 'privilege_elevation'], identityKinds: [] },
+      'A scope the identity never used before, an elevation of its privileges, or a scope ' +
+      'outside its declared allowed scopes: Vigil stops honouring the scope at once, then ' +
+      'the identity provider revokes the grant.',
+    matches: {
+      kinds: ['novel_scope', 'privilege_elevation', 'policy_violation'],
+      identityKinds: [],
+      dimensions: ['scope'],
+    },
     steps: [
       {
         name: 'restrict-scope',
@@ -71,7 +76,11 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     description:
       'An agent used a tool its policy does not allow, or one it never used before: the ' +
       'tool is recorded as blocked for the agent in its restrictions.',
-    matches: { kinds: ['policy_violation', 'novel_tool'], identityKinds: ['ai_agent'] },
+    matches: {
+      kinds: ['policy_violation', 'novel_tool'],
+      identityKinds: ['ai_agent'],
+      dimensions: ['tool'],
+    },
     steps: [
       {
         name: 'block-tool',

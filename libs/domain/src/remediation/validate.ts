@@ -36,6 +36,8 @@ export const PARAM_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 export const MAX_PLAYBOOK_STEPS = 20;
 export const MAX_STEP_PARAMS = 20;
 export const MAX_PARAM_LENGTH = 1_000;
+export const DIMENSION_PATTERN = /^[a-z_]{1,32}$/;
+export const MAX_MATCH_DIMENSIONS = 10;
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 2_000;
 
@@ -68,7 +70,8 @@ const STEP_FIELDS = ['name', 'action', 'connector', 'params', 'verify', 'compens
 
 /**
  * Checks a playbook document and returns it as a Playbook, or every problem found: the id
- * (`[a-z0-9-]{1,64}`), a positive integer version, known exception and identity kinds, at
+ * (`[a-z0-9-]{1,64}`), a positive integer version, known exception and identity kinds,
+ * optional match dimensions (each `[a-z_]{1,32}`, at most MAX_MATCH_DIMENSIONS), at
  * least one step (at most MAX_PLAYBOOK_STEPS) with unique names, known actions and
  * connectors, actions the internal connector can do (with the parameters they need),
  * parameters whose `{{…}}` placeholders are well formed, and the ceiling's levels. Fields
@@ -141,7 +144,7 @@ function matchesOf(
     problem('matches', 'matches must be an object with kinds and identityKinds');
     return undefined;
   }
-  unknownFields(value, ['kinds', 'identityKinds'], 'matches', problem);
+  unknownFields(value, ['kinds', 'identityKinds', 'dimensions'], 'matches', problem);
   const kinds = listOf<ExceptionKind>(value.kinds, 'matches.kinds', EXCEPTION_KINDS, problem);
   const identityKinds = listOf<IdentityKind>(
     value.identityKinds,
@@ -155,7 +158,38 @@ function matchesOf(
       'matches.kinds must name at least one exception kind (only a containment playbook may match none)',
     );
   }
-  return kinds && identityKinds ? { kinds, identityKinds } : undefined;
+  const dimensions =
+    value.dimensions === undefined ? null : dimensionsOf(value.dimensions, problem);
+  if (!kinds || !identityKinds || dimensions === undefined) return undefined;
+  return dimensions === null ? { kinds, identityKinds } : { kinds, identityKinds, dimensions };
+}
+
+/** `matches.dimensions`: at most MAX_MATCH_DIMENSIONS distinct names of `[a-z_]{1,32}`. */
+function dimensionsOf(value: unknown, problem: ProblemReport): string[] | undefined {
+  const field = 'matches.dimensions';
+  if (!Array.isArray(value)) {
+    problem(field, `${field} must be an array`);
+    return undefined;
+  }
+  if (value.length > MAX_MATCH_DIMENSIONS) {
+    problem(field, `${field} has at most ${MAX_MATCH_DIMENSIONS} dimensions`);
+    return undefined;
+  }
+  const seen = new Set<string>();
+  let ok = true;
+  value.forEach((item: unknown, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof item !== 'string' || !DIMENSION_PATTERN.test(item)) {
+      problem(at, `${at} must be 1 to 32 lowercase letters and underscores`);
+      ok = false;
+    } else if (seen.has(item)) {
+      problem(at, `${at} repeats ${item}`);
+      ok = false;
+    } else {
+      seen.add(item);
+    }
+  });
+  return ok ? (value as string[]) : undefined;
 }
 
 function listOf<T extends string>(

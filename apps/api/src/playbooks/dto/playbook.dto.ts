@@ -49,6 +49,20 @@ export class PlaybookMatchesDto {
 
   @ApiProperty({ enum: IDENTITY_KINDS, isArray: true, description: 'Empty: any identity kind.' })
   identityKinds!: IdentityKind[];
+
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', pattern: '^[a-z_]{1,32}$' },
+    maxItems: 10,
+    example: ['scope'],
+    description:
+      'The deviating value must be of one of these dimensions (`scope`, `tool`, `resource`, ' +
+      '`decision`, …): for policy_violation the `violation` in the evidence details, for ' +
+      'novel_scope, novel_tool, novel_resource and privilege_elevation the scope, tool, ' +
+      'resource and scope, else the `dimension` in the evidence details. Absent or empty: ' +
+      'any; a playbook constrained to dimensions beats one that is not.',
+  })
+  dimensions?: string[];
 }
 
 export class AutoCeilingDto implements AutoCeiling {

@@ -40,6 +40,17 @@ export class PreviewQuery {
   @IsString()
   @Length(1, 500)
   value?: string;
+
+  @ApiPropertyOptional({
+    example: 'tool',
+    description:
+      'What the deviating value is (`scope`, `tool`, `resource`…), for playbooks that match on it; a policy violation names it.',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value))
+  @IsString()
+  @Matches(/^[a-z_]{1,32}$/, { message: 'dimension must be a word such as scope or tool' })
+  dimension?: string;
 }
 
 export class PreviewStepDto {
