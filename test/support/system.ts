@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTestDatabase, type TestDatabase } from './database';
 import { bundleWorkflows, startDevServer } from './temporal';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
+import { VIGIL_CONFIG, type VigilConfig, type WebhookSettings } from '@vigil/config';
 import { startApi, testConfig } from './api';
 import { WORKFLOW_CODE } from '../../apps/worker/src/case-worker';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -37,13 +37,17 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(taskQueue: string): Promise<RunningSystem> {
+export async function startSystem(
+  taskQueue: string,
+  options: { readonly webhooks?: WebhookSettings } = {},
+): Promise<RunningSystem> {
   const [env, db, bundle] = await Promise.all([
     startDevServer(),
     createTestDatabase(),
     bundleWorkflows(),
   ]);
-  const config = testConfig({ address: env.address, taskQueue, database: db.settings });
+  const base = testConfig({ address: env.address, taskQueue, database: db.settings });
+  const config = options.webhooks ? { ...base, webhooks: options.webhooks } : base;
   const [api, worker] = await Promise.all([startApi(config), startWorker(config, bundle)]);
   return {
     env,
