@@ -2,7 +2,11 @@ import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_FLAGS, ensureSearchAttributes } from '@vigil/temporal';
+import {
+  SEARCH_ATTRIBUTE_FLAGS,
+  devServerConfigArgs,
+  ensureSearchAttributes,
+} from '@vigil/temporal';
 import type * as TemporalTools from '../temporal-tools';
 import { errorMessage, log } from './log';
 
@@ -46,6 +50,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
     '--namespace',
     options.namespace,
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]),
+    ...devServerConfigArgs(),
     '--log-level',
     'warn',
   ];

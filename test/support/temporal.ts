@@ -1,3 +1,4 @@
+import { devServerConfigArgs } from '@vigil/temporal';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { CASE_SEARCH_ATTRIBUTES } from '@vigil/contracts';
@@ -22,6 +23,7 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
           ip: '127.0.0.1',
           searchAttributes: [...CASE_SEARCH_ATTRIBUTES],
           log: { format: 'pretty', level: 'error' },
+          extraArgs: devServerConfigArgs(),
         },
       });
     } catch (error) {

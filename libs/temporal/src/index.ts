@@ -2,3 +2,4 @@ export * from './connection';
 export * from './search-attributes';
 export * from './signal-with-start';
 export * from './case-reports';
+export * from './dev-server';
