@@ -48,7 +48,6 @@ import {
   bundleWorkflowCode,
   type LogEntry,
 } from '@temporalio/worker';
-import { Client as PgClient } from 'pg';
 import { loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
 import {
   CASE_SEARCH_ATTRIBUTES,
@@ -68,6 +67,7 @@ import { createActivities } from '../activities';
 import { WORKFLOW_SOURCE } from '../apps/worker/src/workflow-source';
 import { startApi } from '../test/support/api';
 import { startRunbookReceivers } from '../test/support/runbook-receivers';
+import { postgresScratch, sqliteScratch } from './scratch-database';
 
 const SAMPLES = Number(process.argv[2] ?? 200);
 const CONCURRENCY = Number(process.argv[3] ?? 8);
@@ -148,7 +148,9 @@ async function main(): Promise<void> {
   const quiet = quietExecutable(cli);
   const env = await startDevServer(quiet.path).finally(quiet.remove);
   const postgres = process.env.DATABASE_URL;
-  const scratch = postgres ? await postgresScratch(postgres) : await sqliteScratch();
+  const scratch = postgres
+    ? await postgresScratch(postgres, 'vigil_bench_case')
+    : await sqliteScratch();
   try {
     const latency = await measureLatency(env, scratch.settings);
     const starts = await measureStarts(env.client);
@@ -733,51 +735,7 @@ function searchAttributesOf(report: ExceptionReport): SearchAttributePair[] {
 }
 
 // ---------------------------------------------------------------------------------------
-// Scratch databases, HTTP, CPU, statistics
-
-interface Scratch {
-  readonly settings: DatabaseSettings;
-  drop(): Promise<void>;
-}
-
-async function sqliteScratch(): Promise<Scratch> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
-  return {
-    settings: { type: 'sqlite', path: path.join(dir, 'vigil.sqlite') },
-    drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-async function postgresScratch(baseUrl: string): Promise<Scratch> {
-  const name = `vigil_bench_case_${Date.now()}`;
-  const admin = async (sql: string) => {
-    const client = new PgClient({ connectionString: baseUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    settings: { type: 'postgres', url: url.toString() },
-    drop: async () => {
-      // FORCE cannot end a backend of another role, such as an autovacuum worker still busy
-      // with the fresh tables; it is gone a moment later.
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          return await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        } catch (error) {
-          if (attempt >= 10) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      }
-    },
-  };
-}
+// HTTP, CPU, statistics
 
 interface CpuUsed {
   readonly process: number;

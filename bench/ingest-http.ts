@@ -10,18 +10,17 @@
  *   npm run bench:ingest -- [events] [identities] [concurrency]
  *   DATABASE_URL=postgres://… npm run bench:ingest
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { INestApplication } from '@nestjs/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Client } from 'pg';
-import { loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
+import { loadConfig, type VigilConfig } from '@vigil/config';
 import { CASE_SEARCH_ATTRIBUTES } from '@vigil/contracts';
 import { createDataSource, migrate } from '@vigil/persistence';
 import { startApi } from '../test/support/api';
 import { generateStream } from './generator';
+import { postgresScratch, sqliteScratch, type Scratch } from './scratch-database';
 
 const EVENTS = Number(process.argv[2] ?? 200_000);
 const IDENTITIES = Number(process.argv[3] ?? 500);
@@ -65,7 +64,9 @@ async function main(): Promise<void> {
   const postgres = process.env.DATABASE_URL;
   let run: Run;
   try {
-    const scratch = postgres ? await postgresScratch(postgres) : await sqliteScratch();
+    const scratch = postgres
+      ? await postgresScratch(postgres, 'vigil_bench')
+      : await sqliteScratch();
     run = await measure(
       postgres ? 'postgres' : 'sqlite',
       scratch,
@@ -89,50 +90,6 @@ async function main(): Promise<void> {
   const parent = process.send?.bind(process);
   if (parent) await new Promise<void>((resolve) => parent(result, () => resolve()));
   process.disconnect?.();
-}
-
-interface Scratch {
-  readonly settings: DatabaseSettings;
-  drop(): Promise<void>;
-}
-
-async function sqliteScratch(): Promise<Scratch> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
-  return {
-    settings: { type: 'sqlite', path: path.join(dir, 'vigil.sqlite') },
-    drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-async function postgresScratch(baseUrl: string): Promise<Scratch> {
-  const name = `vigil_bench_${Date.now()}`;
-  const admin = async (sql: string) => {
-    const client = new Client({ connectionString: baseUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    settings: { type: 'postgres', url: url.toString() },
-    drop: async () => {
-      // FORCE cannot end a backend of another role, such as an autovacuum worker still busy
-      // with the fresh tables; it is gone a moment later.
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          return await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        } catch (error) {
-          if (attempt >= 10) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      }
-    },
-  };
 }
 
 async function measure(
