@@ -160,7 +160,8 @@ function changesOf(row: CaseEntity): Partial<CaseEntity> {
     disposition: row.disposition,
     decision: row.decision,
     allowedDecisions: row.allowedDecisions,
-    context: row.context,
+    // Gathered once and sent once: a snapshot without it leaves the recorded one alone.
+    ...(row.context !== null ? { context: row.context } : {}),
     risk: row.risk,
     remediation: row.remediation,
     escalation: row.escalation,

@@ -5,6 +5,8 @@ import type { CaseFile } from './case-file';
 export interface JournalPosition {
   readonly revision: number;
   readonly seq: number;
+  /** The case's context is recorded: later snapshots leave it out. */
+  readonly contextRecorded?: boolean;
 }
 
 export interface Journal {
@@ -26,20 +28,25 @@ export function startJournal(
 ): Journal {
   let recordedRevision = from.revision;
   let recordedSeq = from.seq;
+  let contextRecorded = from.contextRecorded ?? false;
 
   void (async () => {
     for (;;) {
       await condition(() => file.revision > recordedRevision);
-      const snapshot = file.snapshot();
+      const full = file.snapshot();
+      // The context never changes once gathered, and it is the bulk of a snapshot: it goes
+      // into the record (and the history) once.
+      const snapshot = contextRecorded ? { ...full, context: null } : full;
       const entries = file.entriesAfter(recordedSeq);
       await recordCaseProgress({ snapshot, entries });
       recordedRevision = snapshot.revision;
       recordedSeq = entries.at(-1)?.seq ?? recordedSeq;
+      if (full.context !== null) contextRecorded = true;
     }
   })();
 
   return {
     flush: () => condition(() => recordedRevision === file.revision),
-    position: () => ({ revision: recordedRevision, seq: recordedSeq }),
+    position: () => ({ revision: recordedRevision, seq: recordedSeq, contextRecorded }),
   };
 }

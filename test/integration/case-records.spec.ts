@@ -131,6 +131,30 @@ describe(`case record activities on ${database}`, () => {
     expect((await timelineOf('c2')).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('keeps the recorded context when later snapshots leave it out', async () => {
+    const context = {
+      gatheredAt: '2026-11-24T10:00:01.000Z',
+      identity: null,
+      credentialAgeDays: 12,
+      lastRotatedAt: '2026-11-12T10:00:00.000Z',
+      scopes: { granted: [], used: ['db:read'], unused: [] },
+      tools: { granted: [], used: [], unused: [] },
+      restrictions: [],
+      recentEvents: [],
+      baseline: null,
+      relatedCases: [],
+    };
+    await activities.recordCaseProgress({
+      snapshot: snapshot('c4', { context, revision: 3 }),
+      entries: [],
+    });
+    await activities.recordCaseProgress({
+      snapshot: snapshot('c4', { status: 'escalated', revision: 4 }),
+      entries: [],
+    });
+    expect(await rowOf('c4')).toMatchObject({ status: 'escalated', revision: 4, context });
+  });
+
   it('records an outcome once', async () => {
     const outcome = {
       caseId: 'c3',

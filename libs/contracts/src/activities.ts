@@ -15,6 +15,10 @@ export type CaseSnapshot = Omit<CaseState, 'timeline'> & {
   readonly revision: number;
 };
 
+/**
+ * What the journal records. Its `snapshot.context` is sent once, in the first snapshot after
+ * the context is gathered, and null afterwards: null leaves the recorded context as it is.
+ */
 export interface RecordCaseProgressInput {
   readonly snapshot: CaseSnapshot;
   readonly entries: readonly TimelineEntry[];
