@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import {
-  ConfigError,
   LOG_LEVELS,
   SETTINGS,
   databaseFromEnv,
@@ -8,26 +7,7 @@ import {
   redactUrl,
   type SettingName,
 } from '@vigil/config';
-
-const WEBHOOK_SETTINGS = [
-  'REMEDIATION_WEBHOOK_URL',
-  'REMEDIATION_WEBHOOK_SECRET',
-  'NOTIFY_WEBHOOK_URL',
-  'NOTIFY_WEBHOOK_SECRET',
-  'SLACK_WEBHOOK_URL',
-  'WEBHOOK_TIMEOUT_MS',
-];
-
-/** Runs `fn` and returns the ConfigError it throws; fails the test if it throws anything else. */
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
-}
+import { WEBHOOK_SETTINGS, configErrorOf } from '../support/config';
 
 describe('loadConfig', () => {
   describe('defaults (empty environment)', () => {

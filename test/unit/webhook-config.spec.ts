@@ -1,29 +1,5 @@
-import {
-  ConfigError,
-  SETTINGS,
-  loadConfig,
-  webhooksFromEnv,
-  type SettingName,
-} from '@vigil/config';
-
-const WEBHOOK_SETTINGS: SettingName[] = [
-  'REMEDIATION_WEBHOOK_URL',
-  'REMEDIATION_WEBHOOK_SECRET',
-  'NOTIFY_WEBHOOK_URL',
-  'NOTIFY_WEBHOOK_SECRET',
-  'SLACK_WEBHOOK_URL',
-  'WEBHOOK_TIMEOUT_MS',
-];
-
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
-}
+import { SETTINGS, loadConfig, webhooksFromEnv, type SettingName } from '@vigil/config';
+import { WEBHOOK_SETTINGS, configErrorOf } from '../support/config';
 
 describe('webhook settings', () => {
   it('leave every channel unconfigured with a 10 s timeout by default', () => {

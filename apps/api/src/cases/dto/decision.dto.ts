@@ -13,51 +13,6 @@ import {
 import { DECISIONS, ROLES, type Decision, type Role } from '@vigil/contracts';
 import { MAX_ACCEPT_RISK_DAYS, MAX_ACTOR_LENGTH, MAX_COMMENT_LENGTH } from '@vigil/domain';
 
-export class DecisionDto {
-  @ApiProperty({ enum: DECISIONS, example: 'accept_risk' })
-  @IsIn(DECISIONS, { message: `decision must be one of ${DECISIONS.join(', ')}` })
-  decision!: Decision;
-
-  @ApiPropertyOptional({
-    maxLength: MAX_COMMENT_LENGTH,
-    example: 'Known batch job; owner confirmed.',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_COMMENT_LENGTH)
-  comment?: string;
-
-  @ApiPropertyOptional({
-    description: 'Who decides (e-mail or user name); recorded on the case.',
-    maxLength: MAX_ACTOR_LENGTH,
-    example: 'alice@example.com',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_ACTOR_LENGTH)
-  actor?: string;
-
-  @ApiPropertyOptional({
-    enum: ROLES,
-    default: 'analyst',
-    description: "The actor's role; analysts and admins decide.",
-  })
-  @IsOptional()
-  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
-  role?: Role;
-
-  @ApiPropertyOptional({
-    minimum: 1,
-    maximum: MAX_ACCEPT_RISK_DAYS,
-    description: 'For accept_risk: days until the acceptance expires and the case comes back.',
-  })
-  @IsOptional()
-  @IsInt({ message: 'acceptRiskDays must be a whole number of days' })
-  @Min(1)
-  @Max(MAX_ACCEPT_RISK_DAYS)
-  acceptRiskDays?: number;
-}
-
 /** Who acts and in which role; until API keys carry them, the request body does. */
 class ActorFields {
   @ApiPropertyOptional({
@@ -74,6 +29,32 @@ class ActorFields {
   @IsOptional()
   @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
   role?: Role;
+}
+
+export class DecisionDto extends ActorFields {
+  @ApiProperty({ enum: DECISIONS, example: 'accept_risk' })
+  @IsIn(DECISIONS, { message: `decision must be one of ${DECISIONS.join(', ')}` })
+  decision!: Decision;
+
+  @ApiPropertyOptional({
+    maxLength: MAX_COMMENT_LENGTH,
+    example: 'Known batch job; owner confirmed.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_COMMENT_LENGTH)
+  comment?: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_ACCEPT_RISK_DAYS,
+    description: 'For accept_risk: days until the acceptance expires and the case comes back.',
+  })
+  @IsOptional()
+  @IsInt({ message: 'acceptRiskDays must be a whole number of days' })
+  @Min(1)
+  @Max(MAX_ACCEPT_RISK_DAYS)
+  acceptRiskDays?: number;
 }
 
 export class RemediationRequestDto extends ActorFields {
