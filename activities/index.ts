@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { CaseActivities } from '@vigil/contracts';
-import type { WebhookSettings } from '@vigil/config';
+import type { ScheduleSettings, WebhookSettings } from '@vigil/config';
 import { createContextActivities } from './case-context';
 import { createPlanActivities } from './case-plan';
 import { createCaseRecordActivities } from './case-records';
@@ -15,6 +16,10 @@ export interface ActivityDeps {
   /** Outbound webhooks; absent, remediation webhooks are not configured and nothing is notified. */
   readonly webhooks?: WebhookSettings;
   readonly now?: () => Date;
+  /** For activities that report exceptions to cases (sweeps); absent, they fail. */
+  readonly temporal?: { readonly client: Client; readonly taskQueue: string };
+  /** Retention and tuning settings; absent, the defaults of the configuration table. */
+  readonly schedules?: ScheduleSettings;
 }
 
 const UNCONFIGURED: WebhookSettings = {

@@ -17,6 +17,13 @@ export function testConfig(overrides: {
     ...base,
     temporal: { ...base.temporal, address: overrides.address, taskQueue: overrides.taskQueue },
     database: overrides.database,
+    // Tests start scheduled workflows themselves, when they are what is tested.
+    schedules: {
+      ...base.schedules,
+      tuningIntervalMs: null,
+      sweepIntervalMs: null,
+      retentionIntervalMs: null,
+    },
   };
 }
 

@@ -6,11 +6,13 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../../activities';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { schemaIsCurrent } from '@vigil/persistence';
+import { createLazyClient, syncSchedules, vigilSchedules } from '@vigil/temporal';
 import { WORKFLOW_SOURCE } from './workflow-source';
 
 /** How long the worker waits for Temporal or for the API's migrations at start. */
@@ -25,6 +27,7 @@ export class CaseWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly logger = new Logger('worker');
   private worker?: Worker;
   private connection?: NativeConnection;
+  private client?: Client;
   private running?: Promise<void>;
 
   constructor(
@@ -46,7 +49,12 @@ export class CaseWorker implements OnApplicationBootstrap, BeforeApplicationShut
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
       ...this.workflowCode,
-      activities: createActivities({ dataSource: this.dataSource, webhooks: this.config.webhooks }),
+      activities: createActivities({
+        dataSource: this.dataSource,
+        webhooks: this.config.webhooks,
+        temporal: { client: this.temporalClient(), taskQueue: this.config.temporal.taskQueue },
+        schedules: this.config.schedules,
+      }),
     });
     this.running = this.worker.run();
     this.running.catch((error: unknown) => {
@@ -57,6 +65,22 @@ export class CaseWorker implements OnApplicationBootstrap, BeforeApplicationShut
     this.logger.log(
       `polling ${this.config.temporal.namespace}/${this.config.temporal.taskQueue} at ${this.config.temporal.address}`,
     );
+    const synced = await this.waitFor('schedules', () =>
+      syncSchedules(
+        this.temporalClient(),
+        this.config.temporal.taskQueue,
+        vigilSchedules(this.config.schedules),
+      ),
+    );
+    const changed = [...synced.created, ...synced.updated];
+    if (changed.length > 0) this.logger.log(`schedules in place: ${changed.join(', ')}`);
+    if (synced.deleted.length > 0) this.logger.log(`schedules off: ${synced.deleted.join(', ')}`);
+  }
+
+  /** The client activities and schedule management use (the worker's own connection polls). */
+  private temporalClient(): Client {
+    this.client ??= createLazyClient(this.config.temporal);
+    return this.client;
   }
 
   /** Lets in-flight tasks finish, then closes the connection. */
@@ -64,6 +88,7 @@ export class CaseWorker implements OnApplicationBootstrap, BeforeApplicationShut
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.running?.catch(() => undefined);
     await this.connection?.close();
+    await this.client?.connection.close();
   }
 
   private async waitFor<T>(what: string, attempt: () => Promise<T>): Promise<T> {

@@ -115,6 +115,40 @@ export const SETTINGS = [
     description: 'How long one webhook or Slack request may take, in milliseconds (1-300000).',
     usedBy: ['worker'],
   },
+  {
+    name: 'TUNING_INTERVAL',
+    default: '6h',
+    description:
+      'How often the baselineTuning Schedule runs (`30s`, `15m`, `6h`, `1d`…), or `off` to run tuning only on demand.',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'TUNING_TARGET_PRECISION',
+    default: '0.8',
+    description:
+      'Share of a detector’s cases that analysts should confirm; tuning raises a threshold while verdicts fall short (0.05-1).',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'SWEEP_INTERVAL',
+    default: '1h',
+    description:
+      'How often each inventory sweep Schedule runs (same format as TUNING_INTERVAL), or `off`.',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'EVENT_RETENTION_DAYS',
+    default: '7',
+    description:
+      'Days raw events are kept for case context and what-if replay (1-3650); duplicates are recognised for as long.',
+    usedBy: ['worker'],
+  },
+  {
+    name: 'RETENTION_INTERVAL',
+    default: '1d',
+    description: 'How often the eventRetention Schedule deletes expired events, or `off`.',
+    usedBy: ['worker'],
+  },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -136,6 +170,16 @@ export interface VigilConfig {
   readonly ingest: { readonly baselineFlushMs: number };
   readonly logLevel: LogLevel;
   readonly webhooks: WebhookSettings;
+  readonly schedules: ScheduleSettings;
+}
+
+/** The Temporal Schedules the worker keeps; a null interval leaves that Schedule off. */
+export interface ScheduleSettings {
+  readonly tuningIntervalMs: number | null;
+  readonly sweepIntervalMs: number | null;
+  readonly retentionIntervalMs: number | null;
+  readonly eventRetentionDays: number;
+  readonly targetPrecision: number;
 }
 
 /** Outbound webhooks of the worker; a null URL leaves that channel unconfigured. */
@@ -228,7 +272,56 @@ export function loadConfig(env: Env = process.env): VigilConfig {
     ingest: { baselineFlushMs: milliseconds(env, 'BASELINE_FLUSH_MS', 1, 60_000) },
     logLevel: logLevel as LogLevel,
     webhooks: webhooksFromEnv(env),
+    schedules: schedulesFromEnv(env),
   };
+}
+
+export function schedulesFromEnv(env: Env = process.env): ScheduleSettings {
+  const days = required(env, 'EVENT_RETENTION_DAYS');
+  const retentionDays = /^\d{1,4}$/.test(days) ? Number(days) : NaN;
+  if (!(retentionDays >= 1 && retentionDays <= 3650)) {
+    throw new ConfigError(
+      'EVENT_RETENTION_DAYS',
+      `must be a whole number of days (1-3650), got "${days}"`,
+    );
+  }
+  const precision = required(env, 'TUNING_TARGET_PRECISION');
+  const targetPrecision = /^(0(\.\d+)?|1(\.0+)?)$/.test(precision) ? Number(precision) : NaN;
+  if (!(targetPrecision >= 0.05 && targetPrecision <= 1)) {
+    throw new ConfigError(
+      'TUNING_TARGET_PRECISION',
+      `must be a number from 0.05 to 1, got "${precision}"`,
+    );
+  }
+  return {
+    tuningIntervalMs: interval(env, 'TUNING_INTERVAL'),
+    sweepIntervalMs: interval(env, 'SWEEP_INTERVAL'),
+    retentionIntervalMs: interval(env, 'RETENTION_INTERVAL'),
+    eventRetentionDays: retentionDays,
+    targetPrecision,
+  };
+}
+
+const INTERVAL_UNITS: Readonly<Record<string, number>> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** `30s`, `15m`, `6h`, `1d` (10 seconds to 30 days), or `off` (null). */
+function interval(env: Env, name: SettingName): number | null {
+  const raw = required(env, name);
+  if (raw.toLowerCase() === 'off') return null;
+  const match = /^(\d{1,6})([smhd])$/.exec(raw);
+  const value = match ? Number(match[1]) * INTERVAL_UNITS[match[2]] : NaN;
+  if (!(value >= 10_000 && value <= 30 * 86_400_000)) {
+    throw new ConfigError(
+      name,
+      `must be a duration from 10s to 30d such as 15m, 6h or 1d, or "off"; got "${raw}"`,
+    );
+  }
+  return value;
 }
 
 export function webhooksFromEnv(env: Env = process.env): WebhookSettings {

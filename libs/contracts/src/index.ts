@@ -8,3 +8,5 @@ export * from './telemetry';
 export * from './remediation';
 export * from './escalation';
 export * from './context';
+export * from './schedules';
+export * from './tuning';

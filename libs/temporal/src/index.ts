@@ -3,3 +3,4 @@ export * from './search-attributes';
 export * from './signal-with-start';
 export * from './case-reports';
 export * from './dev-server';
+export * from './schedules';
