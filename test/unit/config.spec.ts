@@ -1,10 +1,12 @@
 import * as path from 'node:path';
 import {
+  ConfigError,
   LOG_LEVELS,
   SETTINGS,
   databaseFromEnv,
   loadConfig,
   redactUrl,
+  schedulesFromEnv,
   type SettingName,
 } from '@vigil/config';
 import { WEBHOOK_SETTINGS, configErrorOf } from '../support/config';
@@ -299,6 +301,11 @@ describe('SETTINGS', () => {
         'TEMPORAL_TASK_QUEUE',
         'TEMPORAL_UI_PORT',
         'VIGIL_DATA_DIR',
+        'TUNING_INTERVAL',
+        'TUNING_TARGET_PRECISION',
+        'SWEEP_INTERVAL',
+        'EVENT_RETENTION_DAYS',
+        'RETENTION_INTERVAL',
         ...WEBHOOK_SETTINGS,
       ].sort(),
     );
@@ -314,5 +321,49 @@ describe('SETTINGS', () => {
   it('documents the LOG_LEVEL values loadConfig accepts', () => {
     const logLevel = SETTINGS.find((s) => s.name === 'LOG_LEVEL');
     for (const level of LOG_LEVELS) expect(logLevel?.description).toContain(level);
+  });
+});
+
+describe('schedule settings', () => {
+  it('defaults to tuning every 6 hours, sweeps hourly, daily retention of 7 days', () => {
+    expect(schedulesFromEnv({})).toEqual({
+      tuningIntervalMs: 6 * 3_600_000,
+      sweepIntervalMs: 3_600_000,
+      retentionIntervalMs: 86_400_000,
+      eventRetentionDays: 7,
+      targetPrecision: 0.8,
+    });
+  });
+
+  it('reads durations in s, m, h and d, and off', () => {
+    const settings = schedulesFromEnv({
+      TUNING_INTERVAL: '15m',
+      SWEEP_INTERVAL: 'off',
+      RETENTION_INTERVAL: '30s',
+      EVENT_RETENTION_DAYS: '30',
+      TUNING_TARGET_PRECISION: '0.9',
+    });
+    expect(settings).toEqual({
+      tuningIntervalMs: 900_000,
+      sweepIntervalMs: null,
+      retentionIntervalMs: 30_000,
+      eventRetentionDays: 30,
+      targetPrecision: 0.9,
+    });
+  });
+
+  it.each([
+    ['TUNING_INTERVAL', '6', /duration from 10s to 30d/],
+    ['TUNING_INTERVAL', '5s', /duration from 10s to 30d/],
+    ['SWEEP_INTERVAL', '31d', /duration from 10s to 30d/],
+    ['RETENTION_INTERVAL', '1w', /duration from 10s to 30d/],
+    ['EVENT_RETENTION_DAYS', '0', /whole number of days/],
+    ['EVENT_RETENTION_DAYS', '7.5', /whole number of days/],
+    ['TUNING_TARGET_PRECISION', '1.5', /from 0.05 to 1/],
+    ['TUNING_TARGET_PRECISION', 'high', /from 0.05 to 1/],
+  ])('rejects %s=%s naming the setting', (name, value, message) => {
+    expect(() => schedulesFromEnv({ [name]: value })).toThrow(ConfigError);
+    expect(() => schedulesFromEnv({ [name]: value })).toThrow(message);
+    expect(() => schedulesFromEnv({ [name]: value })).toThrow(name);
   });
 });
