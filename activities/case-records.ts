@@ -8,6 +8,8 @@ import type {
   TimelineEntry,
 } from '@vigil/contracts';
 import {
+  ALLOWANCE_VALUE_LENGTH,
+  BaselineAllowanceEntity,
   CaseEntity,
   CaseOutcomeEntity,
   DetectorFeedbackEntity,
@@ -78,14 +80,53 @@ export function createCaseRecordActivities(
             severity: feedback.severity,
             score: feedback.score,
             value: feedback.value?.slice(0, 500) ?? null,
+            dimension: feedback.dimension?.slice(0, 64) ?? null,
+            excluded: feedback.excluded === true,
+            exclusionReason: feedback.excluded === true ? feedback.reason.slice(0, 500) : null,
             reason: feedback.reason.slice(0, 4000),
             decidedBy: feedback.decidedBy,
             at: new Date(feedback.at),
           })
           .orIgnore()
           .execute();
+        // An accepted risk is an allowance in the identity's baseline until it expires.
+        const allowance = acceptedRiskAllowance(outcome, now());
+        if (allowance) {
+          await manager
+            .createQueryBuilder()
+            .insert()
+            .into(BaselineAllowanceEntity)
+            .values(allowance)
+            .orIgnore()
+            .execute();
+        }
       });
     },
+  };
+}
+
+function acceptedRiskAllowance(
+  outcome: CaseOutcome,
+  createdAt: Date,
+): BaselineAllowanceEntity | null {
+  const { feedback } = outcome;
+  if (outcome.resolution !== 'accepted_risk' || !outcome.acceptedUntil || feedback.value === null) {
+    return null;
+  }
+  return {
+    id: `risk-${outcome.caseId}`,
+    identityId: feedback.identityId,
+    detector: feedback.detector,
+    dimension: (feedback.dimension ?? feedback.detector).slice(0, 64),
+    value: feedback.value.slice(0, ALLOWANCE_VALUE_LENGTH),
+    source: 'accepted_risk',
+    caseId: outcome.caseId,
+    runId: null,
+    reason: `risk accepted by ${feedback.decidedBy}: ${feedback.reason}`.slice(0, 1000),
+    createdAt,
+    expiresAt: new Date(outcome.acceptedUntil),
+    endedAt: null,
+    endReason: null,
   };
 }
 

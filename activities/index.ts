@@ -1,13 +1,14 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import type { CaseActivities } from '@vigil/contracts';
+import type { CaseActivities, TuningActivities } from '@vigil/contracts';
 import type { ScheduleSettings, WebhookSettings } from '@vigil/config';
 import { createContextActivities } from './case-context';
 import { createPlanActivities } from './case-plan';
 import { createCaseRecordActivities } from './case-records';
 import { InternalRemediationConnector } from './internal-connector';
 import { createRemediationActivities } from './remediation';
+import { createTuningActivities } from './tuning';
 import { createNotifier } from './webhooks/notifier';
 import { WebhookRemediationConnector } from './webhooks/webhook-connector';
 
@@ -39,7 +40,7 @@ function cancellation(): AbortSignal | undefined {
 }
 
 /** Every activity the worker registers, built from its dependencies. */
-export function createActivities(deps: ActivityDeps): CaseActivities {
+export function createActivities(deps: ActivityDeps): CaseActivities & TuningActivities {
   const webhooks = deps.webhooks ?? UNCONFIGURED;
   const notifier = createNotifier({
     webhookUrl: webhooks.notify.url,
@@ -63,6 +64,11 @@ export function createActivities(deps: ActivityDeps): CaseActivities {
       ],
     }),
     notifyCase: (notification) => notifier.notifyCase(notification),
+    ...createTuningActivities({
+      dataSource: deps.dataSource,
+      now: deps.now,
+      targetPrecision: deps.schedules?.targetPrecision,
+    }),
   };
 }
 

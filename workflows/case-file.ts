@@ -465,6 +465,7 @@ export class CaseFile {
       occurrences: s.occurrences,
       acknowledgedAt: s.acknowledgedAt,
       feedback: this.feedback(),
+      acceptedUntil: s.acceptedUntil,
     };
   }
 
@@ -531,6 +532,8 @@ export class CaseFile {
       severity: s.severity,
       score: typeof evidence.score === 'number' ? evidence.score : null,
       value: typeof evidence.value === 'string' ? evidence.value : null,
+      dimension: dimensionOf(evidence, s.report.kind),
+      excluded: s.decision?.excludeFromLearning === true,
       reason: s.decision?.comment ?? `${s.resolution} by ${s.decision?.actor ?? SYSTEM_ACTOR}`,
       decidedBy: s.decision?.actor ?? SYSTEM_ACTOR,
       at: s.resolvedAt!,
@@ -574,4 +577,15 @@ export class CaseFile {
   private touch(): void {
     this.s.revision += 1;
   }
+}
+
+/** The dimension a case's value lives in, as detection recorded it (see deviationDimension). */
+function dimensionOf(evidence: Readonly<Record<string, unknown>>, kind: string): string {
+  if (typeof evidence.dimension === 'string') return evidence.dimension;
+  const details = evidence.details;
+  if (details !== null && typeof details === 'object' && !Array.isArray(details)) {
+    const dimension = (details as Record<string, unknown>).dimension;
+    if (typeof dimension === 'string' && dimension.length > 0) return dimension;
+  }
+  return kind;
 }

@@ -72,7 +72,10 @@ const DAY_MS = 86_400_000;
 /** An accepted risk lasts this long when the decision names no expiry. */
 export const DEFAULT_ACCEPT_RISK_DAYS = 30;
 
-const { recordCaseProgress, recordCaseOutcome } = proxyActivities<CaseActivities>({
+/** Accepted risks end their allowance when they expire (cases accepted before keep none). */
+export const ALLOWANCE_LAPSE_PATCH = 'vigil-allowance-lapse-1';
+
+const { recordCaseProgress, recordCaseOutcome, lapseAllowances } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30 seconds',
   // A database outage must delay the record, never lose it: retry without an attempt limit.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -236,6 +239,7 @@ export async function exceptionCase(input: ExceptionCaseInput): Promise<CaseOutc
     }
   }
   await condition(allHandlersFinished);
+  if (patched(ALLOWANCE_LAPSE_PATCH)) await lapseAllowances({ caseId: file.caseId });
   const review = {
     caseId: uuid4(),
     previousCaseId: file.caseId,

@@ -1,1 +1,2 @@
 export { exceptionCase } from './exception-case';
+export { baselineTuning, tuningReplay } from './tuning';

@@ -13,6 +13,7 @@ import { HealthController } from './health/health.controller';
 import { IdentitiesModule } from './identities/identities.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
 import { TemporalModule } from './temporal/temporal.module';
+import { TuningModule } from './tuning/tuning.module';
 
 /** Routes whose body is a batch: a JSON array or NDJSON, up to 5 MiB. */
 const BATCH_ROUTES: RouteInfo[] = [
@@ -31,6 +32,7 @@ const BATCH_ROUTES: RouteInfo[] = [
     EventsModule,
     DetectorsModule,
     PlaybooksModule,
+    TuningModule,
   ],
   controllers: [HealthController],
 })

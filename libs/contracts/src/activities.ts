@@ -60,4 +60,6 @@ export interface CaseActivities {
   verifyRemediationStep(request: RemediationStepRequest): Promise<VerificationResult>;
   compensateRemediationStep(request: RemediationStepRequest): Promise<RemediationStepResult>;
   notifyCase(notification: CaseNotification): Promise<NotificationReceipt>;
+  /** Ends the allowances a case's accepted risk put in the baseline; returns how many. */
+  lapseAllowances(input: { caseId: string }): Promise<number>;
 }

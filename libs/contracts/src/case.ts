@@ -88,6 +88,11 @@ export interface DecisionInput {
   readonly comment?: string;
   /** For `accept_risk`: days until the acceptance expires and the case comes back. */
   readonly acceptRiskDays?: number;
+  /**
+   * For `false_positive`: the case came from bad data (a misattributed or corrupt event),
+   * not from the detector's judgement, so tuning leaves the verdict out.
+   */
+  readonly excludeFromLearning?: boolean;
 }
 
 /** A proposal to run a playbook on the case; whoever requests it cannot approve it. */
@@ -176,6 +181,8 @@ export interface CaseOutcome {
   readonly acknowledgedAt: string | null;
   /** Feedback for the detector that raised the case, for tuning. */
   readonly feedback: DetectorFeedback;
+  /** For an accepted risk: when the acceptance (and its allowance) ends. */
+  readonly acceptedUntil?: string | null;
 }
 
 /** A labelled verdict on one detector's call, from a resolved case. */
@@ -189,6 +196,10 @@ export interface DetectorFeedback {
   readonly severity: Severity;
   readonly score: number | null;
   readonly value: string | null;
+  /** The baseline dimension of `value`, or the detector's kind. */
+  readonly dimension?: string | null;
+  /** Left out of tuning (bad data), with the reason. */
+  readonly excluded?: boolean;
   readonly reason: string;
   readonly decidedBy: string;
   readonly at: string;

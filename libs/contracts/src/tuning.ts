@@ -1,3 +1,4 @@
+import type { TelemetryEvent } from './telemetry';
 import type { Disposition, ExceptionKind, IdentityKind } from './vocabulary';
 
 /**
@@ -61,8 +62,12 @@ export interface ThresholdChange {
   readonly detector: ExceptionKind;
   /** Null: the detector's threshold for every identity kind without its own. */
   readonly identityKind: IdentityKind | null;
-  readonly before: number;
-  readonly after: number;
+  /**
+   * Thresholds before and after. For an identity kind, null means it has no threshold of
+   * its own and follows the detector's.
+   */
+  readonly before: number | null;
+  readonly after: number | null;
   /** Confirmed share of the verdicts at or above the old threshold; null without verdicts. */
   readonly precision: number | null;
   readonly verdicts: VerdictCounts;
@@ -86,11 +91,11 @@ export interface TuningRunInputs {
 export interface TuningRevert {
   readonly at: string;
   readonly by: string;
-  /** Thresholds put back to their value before the run. */
+  /** Thresholds put back to their value before the run (null: no override of its own). */
   readonly restored: ReadonlyArray<{
     readonly detector: ExceptionKind;
     readonly identityKind: IdentityKind | null;
-    readonly threshold: number;
+    readonly threshold: number | null;
   }>;
   /** Thresholds left alone because they changed again after the run. */
   readonly skipped: ReadonlyArray<{
@@ -137,4 +142,76 @@ export interface Verdict {
 export interface ThresholdSet {
   readonly global: Partial<Record<ExceptionKind, number>>;
   readonly byIdentityKind?: Partial<Record<IdentityKind, Partial<Record<ExceptionKind, number>>>>;
+}
+
+/** What a what-if replay is asked: a window of recorded events, or a supplied batch. */
+export interface ReplayRequest {
+  /** Window start and end (ISO); the end null means up to now. */
+  readonly from: string | null;
+  readonly to: string | null;
+  /** A supplied batch instead of the window (replayed against the baselines as they are). */
+  readonly events: readonly TelemetryEvent[] | null;
+  readonly candidate: ThresholdSet;
+  readonly requestedBy: string;
+}
+
+export interface ReplayProgress {
+  readonly processed: number;
+  readonly total: number;
+  /** 0-100. */
+  readonly percent: number;
+  readonly eventsPerSecond: number;
+  readonly phase: 'rewinding' | 'replaying' | 'done';
+}
+
+export interface ReplayDetectorCount {
+  readonly detector: ExceptionKind;
+  readonly current: number;
+  readonly candidate: number;
+  readonly difference: number;
+}
+
+/** A confirmed case of the window, and whether each threshold set raises it in the replay. */
+export interface ReplayTruePositive {
+  readonly caseId: string;
+  readonly detector: ExceptionKind;
+  readonly identityId: string;
+  readonly value: string | null;
+  readonly raisedByCurrent: boolean;
+  readonly raisedByCandidate: boolean;
+}
+
+export interface ReplayResult {
+  readonly events: number;
+  readonly identities: number;
+  readonly detectors: readonly ReplayDetectorCount[];
+  readonly totals: { readonly current: number; readonly candidate: number };
+  /** Confirmed cases the candidate set would not have raised (and the current set does). */
+  readonly missedTruePositives: readonly ReplayTruePositive[];
+  /** Every confirmed case of the window with what each set does with it. */
+  readonly truePositives: readonly ReplayTruePositive[];
+  readonly durationMs: number;
+}
+
+export const REPLAY_STATUSES = ['running', 'completed', 'failed'] as const;
+export type ReplayStatus = (typeof REPLAY_STATUSES)[number];
+
+export interface TuningReplay {
+  readonly id: string;
+  readonly status: ReplayStatus;
+  readonly request: Omit<ReplayRequest, 'events'> & { readonly suppliedEvents: number };
+  readonly progress: ReplayProgress;
+  readonly result: ReplayResult | null;
+  readonly error: string | null;
+  readonly requestedAt: string;
+  readonly updatedAt: string;
+}
+
+/** Activities of the tuning workflows (baselineTuning, tuningReplay). */
+export interface TuningActivities {
+  runBaselineTuning(
+    input: TuningRunInput & { runId: string; startedAt: string },
+  ): Promise<TuningRun>;
+  runTuningReplay(input: { replayId: string }): Promise<ReplayResult>;
+  failTuningReplay(input: { replayId: string; error: string }): Promise<void>;
 }

@@ -206,7 +206,10 @@ function checkActor(actor: unknown, role: unknown, comment: unknown): string | n
 
 function checkDecisionShape(input: unknown): string | null {
   if (typeof input !== 'object' || input === null) return 'decision input must be an object';
-  const { decision, actor, role, comment, acceptRiskDays } = input as Record<string, unknown>;
+  const { decision, actor, role, comment, acceptRiskDays, excludeFromLearning } = input as Record<
+    string,
+    unknown
+  >;
   if (!isOneOf(DECISIONS, decision)) {
     return `decision must be one of ${DECISIONS.join(', ')}`;
   }
@@ -221,6 +224,12 @@ function checkDecisionShape(input: unknown): string | null {
       acceptRiskDays > MAX_ACCEPT_RISK_DAYS
     ) {
       return `acceptRiskDays must be a whole number of days from 1 to ${MAX_ACCEPT_RISK_DAYS}`;
+    }
+  }
+  if (excludeFromLearning !== undefined) {
+    if (typeof excludeFromLearning !== 'boolean') return 'excludeFromLearning must be a boolean';
+    if (excludeFromLearning && decision !== 'false_positive') {
+      return 'excludeFromLearning applies to false_positive only';
     }
   }
   return null;

@@ -16,6 +16,8 @@ export const JSON_DOCUMENT: ColumnType = postgres ? 'jsonb' : 'simple-json';
 export const SQL = {
   timestamp: postgres ? 'timestamp with time zone' : 'datetime',
   json: postgres ? 'jsonb' : 'text',
+  /** A boolean column's false default, as each database writes it. */
+  false: postgres ? 'false' : '0',
 } as const;
 
 /** bigint columns arrive as strings from PostgreSQL; every value Vigil stores fits a double. */

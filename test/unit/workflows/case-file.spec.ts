@@ -521,10 +521,13 @@ describe('CaseFile', () => {
           severity: 'medium',
           score: null,
           value: null,
+          dimension: 'novel_scope',
+          excluded: false,
           reason: 'contained by ana@example.com',
           decidedBy: 'ana@example.com',
           at: '2025-03-01T14:00:00.000Z',
         },
+        acceptedUntil: null,
       });
     });
   });

@@ -62,6 +62,9 @@ export class CasesService {
       role: dto.role ?? 'analyst',
       ...(dto.comment !== undefined ? { comment: dto.comment } : {}),
       ...(dto.acceptRiskDays !== undefined ? { acceptRiskDays: dto.acceptRiskDays } : {}),
+      ...(dto.excludeFromLearning !== undefined
+        ? { excludeFromLearning: dto.excludeFromLearning }
+        : {}),
     };
     try {
       await withTimeout(

@@ -8,7 +8,7 @@ import {
 } from '@vigil/contracts';
 import {
   BatchFormatError,
-  DEFAULT_LEARNING,
+  deviationDimension,
   maxSeverity,
   parseBatch,
   processEvent,
@@ -147,8 +147,8 @@ export class IngestService {
     return known;
   }
 
-  private async settings(): Promise<DetectionSettings> {
-    return { thresholds: await this.thresholds.current(), learning: DEFAULT_LEARNING };
+  private settings(): Promise<DetectionSettings> {
+    return this.thresholds.settings();
   }
 
   /** One report per fingerprint per batch; repeats within the batch are counted in its evidence. */
@@ -200,6 +200,7 @@ function reportOf(
       reason: deviation.reason,
       score: deviation.score,
       value: deviation.value,
+      dimension: deviationDimension(deviation),
       owasp: deviation.owasp,
       nist: deviation.nist,
       eventTime: eventTimes.get(first.eventId) ?? null,

@@ -156,3 +156,49 @@ function mergeMoments(
   for (const m of [...a, ...b]) merged.set(`${m.kind}\n${m.at}`, { kind: m.kind, at: m.at });
   return [...merged.values()].sort((x, y) => x.at - y.at || compareStrings(x.kind, y.kind));
 }
+
+/**
+ * A baseline as it stood before the events of `delta` (all of them at or after `beforeMs`):
+ * what a what-if replay starts from. Counts subtract exactly; a value whose count reaches
+ * zero was first seen within the delta and goes; what subtraction cannot restore exactly
+ * (the last-seen time of a value still known from before) is capped just before `beforeMs`.
+ */
+export function subtractDelta(
+  snapshot: BaselineSnapshot,
+  delta: BaselineDelta,
+  beforeMs: number,
+): BaselineSnapshot {
+  const removed = new Map<string, number>();
+  for (const v of delta.values) removed.set(`${v.dimension}\u0000${v.value}`, v.count);
+  const values: BaselineValue[] = [];
+  for (const v of snapshot.values) {
+    const count = v.count - (removed.get(`${v.dimension}\u0000${v.value}`) ?? 0);
+    if (count <= 0) continue;
+    values.push({ ...v, count, lastSeen: Math.min(v.lastSeen, beforeMs - 1) });
+  }
+  const bucketCounts = new Map<string, number>();
+  for (const b of delta.rateBuckets) bucketCounts.set(`${b.action}\u0000${b.bucketStart}`, b.count);
+  const rateBuckets: RateBucket[] = [];
+  for (const b of snapshot.rateBuckets) {
+    const count = b.count - (bucketCounts.get(`${b.action}\u0000${b.bucketStart}`) ?? 0);
+    if (count > 0) rateBuckets.push({ ...b, count });
+  }
+  const hourOfWeek = [...snapshot.hourOfWeek];
+  for (const [index, count] of delta.hourOfWeek) {
+    hourOfWeek[index] = Math.max(0, (hourOfWeek[index] ?? 0) - count);
+  }
+  const eventCount = Math.max(0, snapshot.eventCount - delta.eventCount);
+  return {
+    identityId: snapshot.identityId,
+    eventCount,
+    firstEventAt: eventCount === 0 ? null : snapshot.firstEventAt,
+    lastEventAt:
+      eventCount === 0 || snapshot.lastEventAt === null
+        ? null
+        : Math.min(snapshot.lastEventAt, beforeMs - 1),
+    values,
+    rateBuckets,
+    hourOfWeek,
+    lifecycle: snapshot.lifecycle.filter((m) => m.at < beforeMs),
+  };
+}

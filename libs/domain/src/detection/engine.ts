@@ -4,7 +4,8 @@ import type {
   RaisedException,
   TelemetryEvent,
 } from '../../../contracts/src/telemetry';
-import type { ExceptionKind, Sensitivity } from '../../../contracts/src/vocabulary';
+import type { ExceptionKind, IdentityKind, Sensitivity } from '../../../contracts/src/vocabulary';
+import type { AllowanceIndex } from '../tuning/allowances';
 import { DEFAULT_LEARNING, type Baseline, type LearningSettings } from '../baseline/baseline';
 import { emptyView, fillView, type MutableEventView } from '../baseline/event-view';
 import { credentialReuse, offHours, rateSpike } from './activity';
@@ -54,6 +55,12 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<ExceptionKind, number>> = {
 
 export interface DetectionSettings {
   readonly thresholds: Readonly<Record<ExceptionKind, number>>;
+  /** Complete threshold maps for identity kinds tuned apart from the rest. */
+  readonly thresholdsByIdentityKind?: Readonly<
+    Partial<Record<IdentityKind, Readonly<Record<ExceptionKind, number>>>>
+  >;
+  /** Scoped allowances: findings they cover are absorbed without raising. */
+  readonly allowances?: AllowanceIndex;
   readonly learning: LearningSettings;
   /** Detectors switched off entirely (not run). */
   readonly disabled?: ReadonlySet<ExceptionKind>;
@@ -200,6 +207,7 @@ export interface RaiseOptions {
   readonly eventId: string;
   /** For the fingerprint's day bucket. */
   readonly eventTimeMs: number;
+  readonly allowances?: AllowanceIndex;
 }
 
 const NOVELTY_KINDS: ReadonlySet<ExceptionKind> = new Set<ExceptionKind>([
@@ -274,6 +282,7 @@ export function raise(deviations: readonly Deviation[], options: RaiseOptions): 
     const threshold = options.thresholds[d.kind] ?? DEFAULT_THRESHOLDS[d.kind];
     if (d.score < threshold) continue;
     if (!passesColdStart(d, options)) continue;
+    if (options.allowances?.allows(options.identity.id, d, options.eventTimeMs)) continue;
     kept.push(d);
   }
   const identity = options.identity;
@@ -316,7 +325,7 @@ export function processEvent(
     sensitivity,
     view,
     policy,
-    thresholds: settings.thresholds,
+    thresholds: settings.thresholdsByIdentityKind?.[identity.kind] ?? settings.thresholds,
   });
   ctx.event = event;
   ctx.eventTimeMs = eventTimeMs;
@@ -324,14 +333,16 @@ export function processEvent(
   ctx.baseline = baseline;
   ctx.sensitivity = sensitivity;
   ctx.policy = policy;
-  ctx.thresholds = settings.thresholds;
+  const thresholds = settings.thresholdsByIdentityKind?.[identity.kind] ?? settings.thresholds;
+  ctx.thresholds = thresholds;
   const learning = baseline.isLearning(settings.learning);
   const deviations = detect(ctx, settings, learning);
   const raised =
     deviations.length === 0
       ? NO_EXCEPTIONS
       : raise(deviations, {
-          thresholds: settings.thresholds,
+          thresholds,
+          allowances: settings.allowances,
           learning,
           identity,
           sensitivity,

@@ -33,6 +33,21 @@ export class DetectorFeedbackEntity {
   @Column({ type: 'varchar', length: 500, nullable: true })
   value!: string | null;
 
+  /** The baseline dimension of `value`, or the detector's kind; allowances are scoped by it. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  dimension!: string | null;
+
+  /** Left out of tuning: the false positive came from bad data, not from the detector. */
+  @Column({ type: 'boolean', default: false })
+  excluded!: boolean;
+
+  @Column({ name: 'exclusion_reason', type: 'varchar', length: 500, nullable: true })
+  exclusionReason!: string | null;
+
+  /** The tuning run that first read this verdict. */
+  @Column({ name: 'tuning_run_id', type: 'varchar', length: 200, nullable: true })
+  tuningRunId!: string | null;
+
   @Column({ type: 'varchar', length: 4000 })
   reason!: string;
 

@@ -25,6 +25,13 @@ import {
   type RestrictionKind,
 } from './remediation.entity';
 import { TimelineEntryEntity } from './timeline-entry.entity';
+import {
+  ALLOWANCE_VALUE_LENGTH,
+  BaselineAllowanceEntity,
+  IdentityKindThresholdEntity,
+  TuningReplayEntity,
+  TuningRunEntity,
+} from './tuning.entity';
 
 export type { CaseRemediationRecord };
 export type { RemediationActionStatus, RemediationPhase, RestrictionKind };
@@ -50,6 +57,11 @@ export {
   PlaybookEntity,
   RemediationActionEntity,
   RESTRICTION_VALUE_LENGTH,
+  ALLOWANCE_VALUE_LENGTH,
+  BaselineAllowanceEntity,
+  IdentityKindThresholdEntity,
+  TuningReplayEntity,
+  TuningRunEntity,
 };
 
 export const ENTITIES = [
@@ -70,4 +82,8 @@ export const ENTITIES = [
   EscalationPolicyEntity,
   IdentityRestrictionEntity,
   RemediationActionEntity,
+  IdentityKindThresholdEntity,
+  BaselineAllowanceEntity,
+  TuningRunEntity,
+  TuningReplayEntity,
 ];

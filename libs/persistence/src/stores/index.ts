@@ -1,5 +1,6 @@
 export { BaselineStore, type BaselineStoreOptions } from './baseline-store';
 export { EventLedger } from './event-ledger';
+export { EventArchive, eventOf, type EventCursor } from './event-archive';
 export {
   DEFAULT_IDENTITY_PAGE_SIZE,
   EMPTY_POLICY,
@@ -23,6 +24,16 @@ export {
 export { EscalationPolicyStore, type EscalationPolicyRecord } from './escalation-policy-store';
 export { RestrictionStore, type IdentityRestriction } from './restriction-store';
 export { RemediationLedger } from './remediation-ledger';
+export {
+  ReplayStore,
+  TuningRunAlreadyRevertedError,
+  TuningRunNotFoundError,
+  TuningStore,
+  allowanceOf,
+  type StoredThresholds,
+  type TuningRunWrite,
+  type VerdictWindow,
+} from './tuning-store';
 export { STORE_PROVIDERS } from './stores.providers';
 export { storedBaselineValue } from './stored-value';
 export { writeTransaction } from './sql';

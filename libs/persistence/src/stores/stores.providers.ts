@@ -9,12 +9,29 @@ import { EscalationPolicyStore } from './escalation-policy-store';
 import { PlaybookStore } from './playbook-store';
 import { RemediationLedger } from './remediation-ledger';
 import { RestrictionStore } from './restriction-store';
+import { ReplayStore, TuningStore } from './tuning-store';
+import { EventArchive } from './event-archive';
 
 /**
  * The stores as Nest providers, built on the DataSource PersistenceModule registers. Add
  * them to a module's `providers` and inject them by class.
  */
 export const STORE_PROVIDERS: Provider[] = [
+  {
+    provide: ReplayStore,
+    useFactory: (ds: DataSource) => new ReplayStore(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: EventArchive,
+    useFactory: (ds: DataSource) => new EventArchive(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: TuningStore,
+    useFactory: (ds: DataSource) => new TuningStore(ds),
+    inject: [DataSource],
+  },
   {
     provide: EventLedger,
     useFactory: (ds: DataSource) => new EventLedger(ds),

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -55,6 +56,14 @@ export class DecisionDto extends ActorFields {
   @Min(1)
   @Max(MAX_ACCEPT_RISK_DAYS)
   acceptRiskDays?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'For false_positive: the case came from bad data (a misattributed or corrupt event), so tuning leaves the verdict out.',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'excludeFromLearning must be a boolean' })
+  excludeFromLearning?: boolean;
 }
 
 export class RemediationRequestDto extends ActorFields {

@@ -1,0 +1,3 @@
+export * from './allowances';
+export * from './thresholds';
+export * from './replay';
