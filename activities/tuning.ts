@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
 import type {
-  Allowance,
   Identity,
   ReplayProgress,
   ReplayResult,
@@ -13,6 +12,8 @@ import type {
 } from '@vigil/contracts';
 import {
   AllowanceIndex,
+  allowanceRules,
+  allowancesFromVerdicts,
   Baseline,
   DEFAULT_THRESHOLDS,
   DEFAULT_TUNING_POLICY,
@@ -90,7 +91,16 @@ export function createTuningActivities(
         targetPrecision,
       });
       const fresh = window.verdicts.filter(isNew);
-      const allowancesAdded = await verdictAllowances(tuning, fresh, input.runId, at);
+      const benign = fresh.filter((v) => v.disposition === 'benign_expected');
+      const allowancesAdded = allowancesFromVerdicts(
+        fresh,
+        benign.length > 0
+          ? await tuning.casesWithAllowances(benign.map((v) => v.caseId))
+          : new Set(),
+        input.runId,
+        at,
+        VERDICT_ALLOWANCE_DAYS,
+      );
       const moved = plan.changes.length;
       const reason =
         fresh.length === 0 && due.length === 0
@@ -145,7 +155,7 @@ export function createTuningActivities(
       const replay = new WhatIfReplay(
         current,
         candidate,
-        new AllowanceIndex(allowances.map((a) => ({ ...a, expiresAtMs: Date.parse(a.expiresAt) }))),
+        new AllowanceIndex(allowanceRules(allowances)),
       );
       const heartbeat = (progress: ReplayProgress): Promise<void> => {
         try {
@@ -369,43 +379,6 @@ async function confirmedCases(
       value: v.value,
       raisedByCurrent: replay.raisedByCurrent(found.fingerprint, v.detector),
       raisedByCandidate: replay.raisedByCandidate(found.fingerprint, v.detector),
-    });
-  }
-  return out;
-}
-
-/** One allowance per new benign-expected verdict with a value, unless its case has one. */
-async function verdictAllowances(
-  tuning: TuningStore,
-  fresh: readonly Verdict[],
-  runId: string,
-  at: Date,
-): Promise<Allowance[]> {
-  const benign = fresh.filter((v) => v.disposition === 'benign_expected' && v.value !== null);
-  if (benign.length === 0) return [];
-  const taken = await tuning.casesWithAllowances(benign.map((v) => v.caseId));
-  const scopes = new Set<string>();
-  const out: Allowance[] = [];
-  for (const v of benign) {
-    if (taken.has(v.caseId)) continue;
-    const dimension = v.dimension ?? v.detector;
-    const scope = `${v.identityId}\u0000${v.detector}\u0000${dimension}\u0000${v.value}`;
-    if (scopes.has(scope)) continue;
-    scopes.add(scope);
-    out.push({
-      id: `verdict-${v.caseId}`,
-      identityId: v.identityId,
-      detector: v.detector,
-      dimension,
-      value: v.value!.slice(0, 500),
-      source: 'benign_verdict',
-      caseId: v.caseId,
-      runId,
-      reason: `case ${v.caseId} judged benign-expected`,
-      createdAt: at.toISOString(),
-      expiresAt: new Date(at.getTime() + VERDICT_ALLOWANCE_DAYS * DAY_MS).toISOString(),
-      endedAt: null,
-      endReason: null,
     });
   }
   return out;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ExceptionKind, IdentityKind } from '@vigil/contracts';
 import {
   AllowanceIndex,
+  allowanceRules,
   DEFAULT_LEARNING,
   DEFAULT_THRESHOLDS,
   type DetectionSettings,
@@ -78,15 +79,7 @@ export class ThresholdCache {
     for (const [kind, own] of Object.entries(stored.byIdentityKind)) {
       thresholdsByIdentityKind[kind as IdentityKind] = { ...thresholds, ...own };
     }
-    const index = new AllowanceIndex(
-      allowances.map((a) => ({
-        identityId: a.identityId,
-        detector: a.detector,
-        dimension: a.dimension,
-        value: a.value,
-        expiresAtMs: Date.parse(a.expiresAt),
-      })),
-    );
+    const index = new AllowanceIndex(allowanceRules(allowances));
     this.cached = {
       settings: {
         thresholds,

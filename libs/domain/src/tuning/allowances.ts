@@ -1,4 +1,5 @@
 import type { Deviation } from '../../../contracts/src/telemetry';
+import type { Allowance, Verdict } from '../../../contracts/src/tuning';
 import type { ExceptionKind } from '../../../contracts/src/vocabulary';
 
 /**
@@ -64,3 +65,53 @@ export class AllowanceIndex {
 }
 
 export const NO_ALLOWANCES = new AllowanceIndex();
+
+/**
+ * Allowances for new benign-expected verdicts: one per identity × detector × dimension ×
+ * value, none for a case that already has one (an accepted risk adds its own at once).
+ */
+export function allowancesFromVerdicts(
+  fresh: readonly Verdict[],
+  casesWithAllowance: ReadonlySet<string>,
+  runId: string,
+  at: Date,
+  days: number,
+): Allowance[] {
+  const scopes = new Set<string>();
+  const out: Allowance[] = [];
+  for (const v of fresh) {
+    if (v.disposition !== 'benign_expected' || v.value === null) continue;
+    if (casesWithAllowance.has(v.caseId)) continue;
+    const dimension = v.dimension ?? v.detector;
+    const scope = `${v.identityId}\u0000${v.detector}\u0000${dimension}\u0000${v.value}`;
+    if (scopes.has(scope)) continue;
+    scopes.add(scope);
+    out.push({
+      id: `verdict-${v.caseId}`,
+      identityId: v.identityId,
+      detector: v.detector,
+      dimension,
+      value: v.value.slice(0, 500),
+      source: 'benign_verdict',
+      caseId: v.caseId,
+      runId,
+      reason: `case ${v.caseId} judged benign-expected`,
+      createdAt: at.toISOString(),
+      expiresAt: new Date(at.getTime() + days * 86_400_000).toISOString(),
+      endedAt: null,
+      endReason: null,
+    });
+  }
+  return out;
+}
+
+/** The rules detection checks, from stored allowances. */
+export function allowanceRules(allowances: readonly Allowance[]): AllowanceRule[] {
+  return allowances.map((a) => ({
+    identityId: a.identityId,
+    detector: a.detector,
+    dimension: a.dimension,
+    value: a.value,
+    expiresAtMs: Date.parse(a.expiresAt),
+  }));
+}
