@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   IsArray,
   IsBoolean,
@@ -52,6 +53,7 @@ export class RevertRequestDto {
 export class ListRunsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
+  @Type(() => Number)
   @IsInt({ message: 'limit must be a whole number' })
   @Min(1)
   @Max(200)
