@@ -8,7 +8,7 @@ import {
   type ExceptionReport,
   type Identity,
 } from '@vigil/contracts';
-import { IdentityStore, RestrictionStore } from '@vigil/persistence';
+import { IdentityStore, RestrictionStore, TuningStore } from '@vigil/persistence';
 import { deliverReport } from '@vigil/temporal';
 import { createActivities } from '../../activities';
 import { aReport, anIdentity } from '../support/cases';
@@ -177,14 +177,32 @@ describe('the case runbook over time', () => {
     await decide(exception, { decision: 'reject' });
   });
 
-  it('brings an accepted risk back for review when it expires', async () => {
-    const { exception, state } = await open('svc-accepted', { severity: 'low' });
+  it('brings an accepted risk back for review when it expires, and its allowance lapses', async () => {
+    const { exception, state } = await open('svc-accepted', {
+      severity: 'low',
+      evidence: { detector: 'rate_spike', score: 0.7, value: 'read', dimension: 'rate_spike' },
+    });
     const first = await state((s) => s.escalation.tier === 1);
     const accepted = await decide(exception, { decision: 'accept_risk', acceptRiskDays: 3 });
     expect(accepted).toMatchObject({ status: 'resolved', resolution: 'accepted_risk' });
     expect(Date.parse(accepted.acceptedUntil!) - Date.parse(accepted.resolvedAt!)).toBe(
       3 * 86_400_000,
     );
+    const allowances = () => new TuningStore(db.dataSource).allowancesOf('svc-accepted');
+    const [allowance] = await eventually(async () => {
+      const list = await allowances();
+      if (list.length === 0) throw new Error('no allowance yet');
+      return list;
+    });
+    expect(allowance).toMatchObject({
+      id: `risk-${first.caseId}`,
+      detector: 'rate_spike',
+      dimension: 'rate_spike',
+      value: 'read',
+      source: 'accepted_risk',
+      expiresAt: accepted.acceptedUntil,
+      endedAt: null,
+    });
     await env.sleep('2 days');
     expect(await state()).toMatchObject({ caseId: first.caseId, status: 'resolved' });
     await env.sleep('1 day');
@@ -194,6 +212,13 @@ describe('the case runbook over time', () => {
       review: { previousCaseId: first.caseId, acceptedBy: 'ana@example.com' },
     });
     expect(review.timeline[0]).toMatchObject({ type: 'reopened' });
+    expect(await allowances()).toEqual([
+      expect.objectContaining({
+        id: allowance.id,
+        endReason: 'lapsed',
+        endedAt: expect.any(String),
+      }),
+    ]);
     await decide(exception, { decision: 'reject' });
   });
 
