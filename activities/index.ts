@@ -1,13 +1,15 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import type { CaseActivities } from '@vigil/contracts';
+import type { CaseActivities, RetentionActivities, SweepActivities } from '@vigil/contracts';
 import type { ScheduleSettings, WebhookSettings } from '@vigil/config';
 import { createContextActivities } from './case-context';
 import { createPlanActivities } from './case-plan';
 import { createCaseRecordActivities } from './case-records';
 import { InternalRemediationConnector } from './internal-connector';
 import { createRemediationActivities } from './remediation';
+import { createRetentionActivities } from './retention';
+import { createSweepActivities } from './sweeps';
 import { createNotifier } from './webhooks/notifier';
 import { WebhookRemediationConnector } from './webhooks/webhook-connector';
 
@@ -39,7 +41,9 @@ function cancellation(): AbortSignal | undefined {
 }
 
 /** Every activity the worker registers, built from its dependencies. */
-export function createActivities(deps: ActivityDeps): CaseActivities {
+export function createActivities(
+  deps: ActivityDeps,
+): CaseActivities & SweepActivities & RetentionActivities {
   const webhooks = deps.webhooks ?? UNCONFIGURED;
   const notifier = createNotifier({
     webhookUrl: webhooks.notify.url,
@@ -63,6 +67,8 @@ export function createActivities(deps: ActivityDeps): CaseActivities {
       ],
     }),
     notifyCase: (notification) => notifier.notifyCase(notification),
+    ...createSweepActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

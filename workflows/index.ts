@@ -1,1 +1,3 @@
 export { exceptionCase } from './exception-case';
+export { identitySweep } from './identity-sweep';
+export { eventRetention } from './event-retention';

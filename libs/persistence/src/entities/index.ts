@@ -10,6 +10,7 @@ import { CaseEntity, type CaseRemediationRecord } from './case.entity';
 import { CaseOutcomeEntity } from './case-outcome.entity';
 import { DetectorFeedbackEntity } from './detector-feedback.entity';
 import { DetectorThresholdEntity } from './detector-threshold.entity';
+import { DormancyMarkEntity } from './dormancy-mark.entity';
 import { EventEntity } from './event.entity';
 import { IdentityEntity } from './identity.entity';
 import { PendingReportEntity } from './pending-report.entity';
@@ -40,6 +41,7 @@ export {
   CaseOutcomeEntity,
   DetectorFeedbackEntity,
   DetectorThresholdEntity,
+  DormancyMarkEntity,
   EventEntity,
   IdentityEntity,
   PendingReportEntity,
@@ -70,4 +72,5 @@ export const ENTITIES = [
   EscalationPolicyEntity,
   IdentityRestrictionEntity,
   RemediationActionEntity,
+  DormancyMarkEntity,
 ];

@@ -26,3 +26,5 @@ export { RemediationLedger } from './remediation-ledger';
 export { STORE_PROVIDERS } from './stores.providers';
 export { storedBaselineValue } from './stored-value';
 export { writeTransaction } from './sql';
+export { EventRetention, RETENTION_BATCH } from './event-retention';
+export { DormancyMarkStore, recentlyResolved, type StoredDormancyMark } from './sweep-stores';
