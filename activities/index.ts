@@ -1,7 +1,12 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import type { CaseActivities, TuningActivities } from '@vigil/contracts';
+import type {
+  CaseActivities,
+  RetentionActivities,
+  SweepActivities,
+  TuningActivities,
+} from '@vigil/contracts';
 import type { ScheduleSettings, WebhookSettings } from '@vigil/config';
 import { createContextActivities } from './case-context';
 import { createPlanActivities } from './case-plan';
@@ -9,6 +14,8 @@ import { createCaseRecordActivities } from './case-records';
 import { InternalRemediationConnector } from './internal-connector';
 import { createRemediationActivities } from './remediation';
 import { createTuningActivities } from './tuning';
+import { createRetentionActivities } from './retention';
+import { createSweepActivities } from './sweeps';
 import { createNotifier } from './webhooks/notifier';
 import { WebhookRemediationConnector } from './webhooks/webhook-connector';
 
@@ -40,7 +47,9 @@ function cancellation(): AbortSignal | undefined {
 }
 
 /** Every activity the worker registers, built from its dependencies. */
-export function createActivities(deps: ActivityDeps): CaseActivities & TuningActivities {
+export function createActivities(
+  deps: ActivityDeps,
+): CaseActivities & TuningActivities & SweepActivities & RetentionActivities {
   const webhooks = deps.webhooks ?? UNCONFIGURED;
   const notifier = createNotifier({
     webhookUrl: webhooks.notify.url,
@@ -69,6 +78,8 @@ export function createActivities(deps: ActivityDeps): CaseActivities & TuningAct
       now: deps.now,
       targetPrecision: deps.schedules?.targetPrecision,
     }),
+    ...createSweepActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

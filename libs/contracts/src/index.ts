@@ -9,4 +9,5 @@ export * from './remediation';
 export * from './escalation';
 export * from './context';
 export * from './schedules';
+export * from './sweeps';
 export * from './tuning';

@@ -61,6 +61,13 @@ export interface ResourceSensitivityTier {
 export interface IdentityPolicy {
   readonly rotationPeriodDays: number | null;
   readonly rotationToleranceDays: number | null;
+  /**
+   * How long a certificate issued to this identity is valid, in days. Its expiry is the
+   * last observed renewal (`certificate.renewed`; never renewed: its first event, else its
+   * declaration) plus this; the certificate sweep flags it inside its renewal window.
+   * Absent or null: no expiry is tracked.
+   */
+  readonly certificateValidityDays?: number | null;
   /** Globs; empty means no declaration (nothing is a policy violation). */
   readonly allowedScopes: readonly string[];
   readonly allowedTools: readonly string[];

@@ -7,3 +7,4 @@ export * from './telemetry';
 export * from './case';
 export * from './remediation';
 export * from './tuning';
+export * from './sweeps';

@@ -126,6 +126,7 @@ function identityOf(id: string, dto: IdentityDto): Identity {
       rotationPeriodDays: dto.policy?.rotationPeriodDays ?? EMPTY_POLICY.rotationPeriodDays,
       rotationToleranceDays:
         dto.policy?.rotationToleranceDays ?? EMPTY_POLICY.rotationToleranceDays,
+      certificateValidityDays: dto.policy?.certificateValidityDays ?? null,
       allowedScopes: dto.policy?.allowedScopes ?? [...EMPTY_POLICY.allowedScopes],
       allowedTools: dto.policy?.allowedTools ?? [...EMPTY_POLICY.allowedTools],
       resourceSensitivity: (dto.policy?.resourceSensitivity ?? []).map(

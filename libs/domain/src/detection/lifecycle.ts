@@ -97,6 +97,81 @@ export function renewalOutsideWindow(ctx: DetectionContext): Deviation | null {
   return outsideWindow(ctx, 'renewal', 'renewal_outside_window');
 }
 
+/** When a credential falls due for rotation under its declared policy. */
+export interface RotationDue {
+  readonly periodDays: number;
+  readonly toleranceDays: number;
+  /** The latest rotation or renewal; null when none was ever observed. */
+  readonly lastRotationAt: number | null;
+  /** What the period counts from: the last rotation, else the identity's first event. */
+  readonly referenceAt: number;
+  /** Reference + period + tolerance: later than this, the credential is overdue. */
+  readonly dueAt: number;
+}
+
+/**
+ * The rotation deadline of an identity with a declared period, from its last rotation or
+ * renewal (never rotated: its first event); null without a declared period or any history.
+ * Shared by the event detector (on use) and the rotation sweep (on a timer).
+ */
+export function rotationDue(
+  policy: IdentityPolicy,
+  history: {
+    readonly lastRotation: number | null;
+    readonly lastRenewal: number | null;
+    readonly firstEventAt: number | null;
+  },
+): RotationDue | null {
+  const period = declaredPeriodDays(policy);
+  if (period === null) return null;
+  const { lastRotation: rotated, lastRenewal: renewed } = history;
+  const last = rotated === null ? renewed : renewed === null ? rotated : Math.max(rotated, renewed);
+  const reference = last ?? history.firstEventAt;
+  if (reference === null) return null;
+  const tolerance = rotationToleranceDays(policy);
+  return {
+    periodDays: period,
+    toleranceDays: tolerance,
+    lastRotationAt: last,
+    referenceAt: reference,
+    dueAt: reference + (period + tolerance) * DAY_MS,
+  };
+}
+
+/** What a credential overdue at `t` is reported with: score, reason, value and evidence. */
+export interface OverdueRotation {
+  readonly score: number;
+  readonly reason: string;
+  /** The reference date: one case per overdue credential, a rotation starts afresh. */
+  readonly value: string;
+  readonly evidence: Record<string, unknown>;
+}
+
+export function overdueRotation(identityId: string, due: RotationDue, t: number): OverdueRotation {
+  const { periodDays: period, toleranceDays: tolerance, lastRotationAt: last } = due;
+  const overdueDays = (t - due.dueAt) / DAY_MS;
+  const ageDays = round((t - due.referenceAt) / DAY_MS, 1);
+  return {
+    score: 0.6 + 0.4 * Math.min(1, overdueDays / period),
+    reason:
+      last !== null
+        ? `${identityId} is still in use ${ageDays} days after its last rotation; its ` +
+          `policy requires rotation every ${period} days (±${tolerance}). Rotate it.`
+        : `${identityId} has been in use for ${ageDays} days without a recorded rotation; ` +
+          `its policy requires rotation every ${period} days (±${tolerance}). Rotate it.`,
+    value: `${last !== null ? 'rotated' : 'since'}-${isoDay(due.referenceAt)}`,
+    evidence: {
+      lastRotationAt: last === null ? null : isoTime(last),
+      referenceAt: isoTime(due.referenceAt),
+      dueAt: isoTime(due.dueAt),
+      ageDays,
+      overdueDays: round(overdueDays, 1),
+      rotationPeriodDays: period,
+      rotationToleranceDays: tolerance,
+    },
+  };
+}
+
 /**
  * Any activity by an identity whose last rotation (or renewal) is older than its declared
  * period plus tolerance; never rotated, the reference is its first event. The value is
@@ -107,43 +182,26 @@ export function renewalOutsideWindow(ctx: DetectionContext): Deviation | null {
 export function rotationOverdue(ctx: DetectionContext): Deviation | null {
   const view = ctx.view;
   if (view.lifecycle !== null) return null;
-  const policy = ctx.identity.policy;
-  const period = declaredPeriodDays(policy);
-  if (period === null) return null;
   const baseline = ctx.baseline;
-  const rotated = baseline.lastMoment('rotation');
-  const renewed = baseline.lastMoment('renewal');
-  const last = rotated === null ? renewed : renewed === null ? rotated : Math.max(rotated, renewed);
-  const reference = last ?? baseline.firstEventAt;
-  if (reference === null) return null;
-  const tolerance = rotationToleranceDays(policy);
-  const due = reference + (period + tolerance) * DAY_MS;
+  const due = rotationDue(ctx.identity.policy, {
+    lastRotation: baseline.lastMoment('rotation'),
+    lastRenewal: baseline.lastMoment('renewal'),
+    firstEventAt: baseline.firstEventAt,
+  });
+  if (due === null) return null;
   const t = ctx.eventTimeMs;
-  if (t <= due) return null;
+  if (t <= due.dueAt) return null;
   const previous = baseline.lastEventAt;
-  if (previous !== null && previous > due && Math.floor(previous / DAY_MS) === view.day) {
+  if (previous !== null && previous > due.dueAt && Math.floor(previous / DAY_MS) === view.day) {
     return null;
   }
-  const overdueDays = (t - due) / DAY_MS;
-  const ageDays = round((t - reference) / DAY_MS, 1);
+  const overdue = overdueRotation(ctx.identity.id, due, t);
   return deviation(
     'rotation_overdue',
-    0.6 + 0.4 * Math.min(1, overdueDays / period),
-    last !== null
-      ? `${ctx.identity.id} is still in use ${ageDays} days after its last rotation; its ` +
-          `policy requires rotation every ${period} days (±${tolerance}). Rotate it.`
-      : `${ctx.identity.id} has been in use for ${ageDays} days without a recorded rotation; ` +
-          `its policy requires rotation every ${period} days (±${tolerance}). Rotate it.`,
-    `${last !== null ? 'rotated' : 'since'}-${isoDay(reference)}`,
-    {
-      lastRotationAt: last === null ? null : isoTime(last),
-      referenceAt: isoTime(reference),
-      dueAt: isoTime(due),
-      ageDays,
-      overdueDays: round(overdueDays, 1),
-      rotationPeriodDays: period,
-      rotationToleranceDays: tolerance,
-    },
+    overdue.score,
+    overdue.reason,
+    overdue.value,
+    overdue.evidence,
     true,
   );
 }

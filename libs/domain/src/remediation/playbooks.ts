@@ -70,6 +70,57 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     containment: false,
   },
   {
+    id: 'revoke-unused-scope',
+    version: 1,
+    title: 'Revoke a granted scope the identity does not use',
+    description:
+      'Least privilege: a scope grant unused for weeks is removed. Vigil stops honouring the ' +
+      'grant, then the identity provider revokes it. Always on approval: only the owner knows ' +
+      'whether a rare job still needs it.',
+    matches: { kinds: ['unused_privilege'], identityKinds: [], dimensions: ['scope'] },
+    steps: [
+      {
+        name: 'restrict-scope',
+        action: 'revoke_scope',
+        connector: 'internal',
+        params: { scope: '{{value}}' },
+        verify: true,
+        compensate: true,
+      },
+      {
+        name: 'revoke-grant',
+        action: 'revoke_scope',
+        connector: 'webhook',
+        params: { identityId: '{{identityId}}', scope: '{{value}}' },
+        verify: true,
+        compensate: false,
+      },
+    ],
+    autoCeiling: null,
+    containment: false,
+  },
+  {
+    id: 'revoke-unused-tool',
+    version: 1,
+    title: 'Withdraw a granted tool the identity does not use',
+    description:
+      'Least privilege: a tool grant unused for weeks is blocked for the identity in its ' +
+      'restrictions. Always on approval.',
+    matches: { kinds: ['unused_privilege'], identityKinds: [], dimensions: ['tool'] },
+    steps: [
+      {
+        name: 'block-tool',
+        action: 'block_tool',
+        connector: 'internal',
+        params: { tool: '{{value}}' },
+        verify: true,
+        compensate: true,
+      },
+    ],
+    autoCeiling: null,
+    containment: false,
+  },
+  {
     id: 'block-agent-tool',
     version: 1,
     title: 'Block a tool for an AI agent',

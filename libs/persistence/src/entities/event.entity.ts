@@ -5,10 +5,12 @@ import { JSON_DOCUMENT, TIMESTAMP } from '../column-types';
 /**
  * A raw ingested event, kept for case context and for replaying candidate thresholds. The
  * primary key is the event id: its uniqueness is what makes ingest idempotent. Column widths
- * match the limits ingest validation enforces.
+ * match the limits ingest validation enforces. Rows older than the retention window (by
+ * `ingested_at`) are deleted by the eventRetention workflow.
  */
 @Entity({ name: 'events' })
 @Index('idx_events_identity_time', ['identityId', 'time'])
+@Index('idx_events_ingested_at', ['ingestedAt'])
 export class EventEntity {
   @PrimaryColumn({ type: 'varchar', length: 200 })
   id!: string;

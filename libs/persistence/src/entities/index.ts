@@ -10,6 +10,7 @@ import { CaseEntity, type CaseRemediationRecord } from './case.entity';
 import { CaseOutcomeEntity } from './case-outcome.entity';
 import { DetectorFeedbackEntity } from './detector-feedback.entity';
 import { DetectorThresholdEntity } from './detector-threshold.entity';
+import { DormancyMarkEntity } from './dormancy-mark.entity';
 import { EventEntity } from './event.entity';
 import { IdentityEntity } from './identity.entity';
 import { PendingReportEntity } from './pending-report.entity';
@@ -47,6 +48,7 @@ export {
   CaseOutcomeEntity,
   DetectorFeedbackEntity,
   DetectorThresholdEntity,
+  DormancyMarkEntity,
   EventEntity,
   IdentityEntity,
   PendingReportEntity,
@@ -86,4 +88,5 @@ export const ENTITIES = [
   BaselineAllowanceEntity,
   TuningRunEntity,
   TuningReplayEntity,
+  DormancyMarkEntity,
 ];

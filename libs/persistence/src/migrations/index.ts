@@ -4,6 +4,7 @@ import { CreatePendingReports1764201600000 } from './1764201600000-create-pendin
 import { CaseRunbook1764374400000 } from './1764374400000-case-runbook';
 import { CreateRemediation1764504000000 } from './1764504000000-create-remediation';
 import { CreateTuning1764676800000 } from './1764676800000-create-tuning';
+import { SweepsRetention1764763200000 } from './1764763200000-sweeps-retention';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CaseRunbook1764374400000,
   CreateRemediation1764504000000,
   CreateTuning1764676800000,
+  SweepsRetention1764763200000,
 ];

@@ -37,3 +37,5 @@ export {
 export { STORE_PROVIDERS } from './stores.providers';
 export { storedBaselineValue } from './stored-value';
 export { writeTransaction } from './sql';
+export { EventRetention, RETENTION_BATCH } from './event-retention';
+export { DormancyMarkStore, recentlyResolved, type StoredDormancyMark } from './sweep-stores';

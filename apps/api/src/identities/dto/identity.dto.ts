@@ -56,6 +56,23 @@ export class IdentityPolicyDto {
   @Max(365)
   rotationToleranceDays?: number | null;
 
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Number,
+    example: 90,
+    minimum: 1,
+    maximum: 3650,
+    description:
+      'Validity of a certificate issued to the identity, in days. Its expiry is the last ' +
+      'observed renewal (else its first event) plus this; the certificate sweep flags it ' +
+      'within a third of this (at most 30 days) of expiry without a renewal.',
+  })
+  @IsOptional()
+  @IsInt({ message: 'certificateValidityDays must be a whole number of days' })
+  @Min(1)
+  @Max(3650)
+  certificateValidityDays?: number | null;
+
   @ApiPropertyOptional({ type: [String], example: ['secrets:read:payments/*'] })
   @IsOptional()
   @IsArray()
