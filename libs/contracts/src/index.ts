@@ -8,3 +8,4 @@ export * from './telemetry';
 export * from './remediation';
 export * from './escalation';
 export * from './context';
+export * from './guardrail';

@@ -13,6 +13,7 @@ import { DetectorThresholdEntity } from './detector-threshold.entity';
 import { EventEntity } from './event.entity';
 import { IdentityEntity } from './identity.entity';
 import { PendingReportEntity } from './pending-report.entity';
+import { PolicyActivationEntity, PolicySetEntity } from './policy.entity';
 import {
   EscalationPolicyEntity,
   IDEMPOTENCY_KEY_LENGTH,
@@ -43,6 +44,8 @@ export {
   EventEntity,
   IdentityEntity,
   PendingReportEntity,
+  PolicyActivationEntity,
+  PolicySetEntity,
   TimelineEntryEntity,
   EscalationPolicyEntity,
   IDEMPOTENCY_KEY_LENGTH,
@@ -70,4 +73,6 @@ export const ENTITIES = [
   EscalationPolicyEntity,
   IdentityRestrictionEntity,
   RemediationActionEntity,
+  PolicySetEntity,
+  PolicyActivationEntity,
 ];

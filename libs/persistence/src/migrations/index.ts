@@ -3,6 +3,7 @@ import { CreateDetection1764115200000 } from './1764115200000-create-detection';
 import { CreatePendingReports1764201600000 } from './1764201600000-create-pending-reports';
 import { CaseRunbook1764374400000 } from './1764374400000-case-runbook';
 import { CreateRemediation1764504000000 } from './1764504000000-create-remediation';
+import { CreatePolicies1764590400000 } from './1764590400000-create-policies';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreatePendingReports1764201600000,
   CaseRunbook1764374400000,
   CreateRemediation1764504000000,
+  CreatePolicies1764590400000,
 ];

@@ -23,6 +23,14 @@ export {
 export { EscalationPolicyStore, type EscalationPolicyRecord } from './escalation-policy-store';
 export { RestrictionStore, type IdentityRestriction } from './restriction-store';
 export { RemediationLedger } from './remediation-ledger';
+export {
+  PolicyStore,
+  PolicyVersionNotFoundError,
+  policySetDigest,
+  type PolicyActivation,
+  type PolicySetRecord,
+  type PolicySetSource,
+} from './policy-store';
 export { STORE_PROVIDERS } from './stores.providers';
 export { storedBaselineValue } from './stored-value';
 export { writeTransaction } from './sql';

@@ -9,6 +9,7 @@ import { EscalationPolicyStore } from './escalation-policy-store';
 import { PlaybookStore } from './playbook-store';
 import { RemediationLedger } from './remediation-ledger';
 import { RestrictionStore } from './restriction-store';
+import { PolicyStore } from './policy-store';
 
 /**
  * The stores as Nest providers, built on the DataSource PersistenceModule registers. Add
@@ -53,6 +54,11 @@ export const STORE_PROVIDERS: Provider[] = [
   {
     provide: RestrictionStore,
     useFactory: (ds: DataSource) => new RestrictionStore(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: PolicyStore,
+    useFactory: (ds: DataSource) => new PolicyStore(ds),
     inject: [DataSource],
   },
   {
