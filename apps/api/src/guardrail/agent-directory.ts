@@ -42,6 +42,15 @@ export class AgentDirectory {
 
   private readonly ttlMs: number;
 
+  /**
+   * The cached facts when they are fresh, without waiting (undefined: call `get`). The
+   * request path's common case: no promise, no timer.
+   */
+  fresh(id: string, now: number = Date.now()): AgentFacts | null | undefined {
+    const entry = this.entries.get(id);
+    return entry && now - entry.loadedAt < this.ttlMs ? entry.facts : undefined;
+  }
+
   /** The identity's facts, or null when the inventory has no such identity. */
   async get(id: string, now: number = Date.now()): Promise<AgentFacts | null> {
     const entry = this.entries.get(id);

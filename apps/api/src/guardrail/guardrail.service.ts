@@ -61,18 +61,20 @@ export class GuardrailService {
       );
     }
     const policyVersion = `v${policy.version}`;
-    let facts: AgentFacts | null;
-    try {
-      facts = await within(
-        this.directory.get(request.agentId),
-        LOAD_WAIT_MS,
-        'reading the identity',
-      );
-    } catch (error) {
-      return this.failed(
-        `the identity inventory could not be read: ${error instanceof Error ? error.message : String(error)}`,
-        policyVersion,
-      );
+    let facts = this.directory.fresh(request.agentId);
+    if (facts === undefined) {
+      try {
+        facts = await within(
+          this.directory.get(request.agentId),
+          LOAD_WAIT_MS,
+          'reading the identity',
+        );
+      } catch (error) {
+        return this.failed(
+          `the identity inventory could not be read: ${error instanceof Error ? error.message : String(error)}`,
+          policyVersion,
+        );
+      }
     }
     const verdict = decide(request, facts, policy.compiled, this.config.authorize.failMode);
     if (!verdict.evaluated) this.noteFailure(verdict.reasons.join('; '));
