@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { VIGIL_CONFIG, loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApi } from '../../apps/api/src/app';
@@ -27,12 +27,19 @@ export function testConfig(overrides: {
   };
 }
 
-/** The API exactly as main.ts builds it, with the given configuration. */
-export async function startApi(config: VigilConfig): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(VIGIL_CONFIG)
-    .useValue(config)
-    .compile();
+/**
+ * The API exactly as main.ts builds it, with the given configuration; `customize` may
+ * replace providers (a failing store, for a test of how the API copes).
+ */
+export async function startApi(
+  config: VigilConfig,
+  customize: (builder: TestingModuleBuilder) => TestingModuleBuilder = (builder) => builder,
+): Promise<INestApplication> {
+  const moduleRef = await customize(
+    Test.createTestingModule({ imports: [AppModule] })
+      .overrideProvider(VIGIL_CONFIG)
+      .useValue(config),
+  ).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] });
   configureApi(app);
   await app.init();

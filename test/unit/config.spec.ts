@@ -54,6 +54,8 @@ describe('loadConfig', () => {
       expect(config.api.host).toBe(defaults.API_HOST);
       expect(config.logLevel).toBe(defaults.LOG_LEVEL);
       expect(String(config.ingest.baselineFlushMs)).toBe(defaults.BASELINE_FLUSH_MS);
+      expect(config.authorize.failMode).toBe(defaults.AUTHORIZE_FAIL_MODE);
+      expect(String(config.authorize.cacheTtlMs)).toBe(defaults.AUTHORIZE_CACHE_TTL_MS);
       expect(defaults.DATABASE_URL).toBeNull();
     });
 
@@ -275,6 +277,34 @@ describe('redactUrl', () => {
   );
 });
 
+describe('guardrail settings', () => {
+  it('fails closed by default and fails open only when told', () => {
+    expect(loadConfig({}).authorize.failMode).toBe('fail-closed');
+    expect(loadConfig({ AUTHORIZE_FAIL_MODE: 'fail-open' }).authorize.failMode).toBe('fail-open');
+  });
+
+  it.each(['open', 'closed', 'FAIL-CLOSED', 'deny'])(
+    'AUTHORIZE_FAIL_MODE=%s is refused',
+    (value) => {
+      const error = configErrorOf(() => loadConfig({ AUTHORIZE_FAIL_MODE: value }));
+      expect(error.setting).toBe('AUTHORIZE_FAIL_MODE');
+      expect(error.message).toBe(
+        `AUTHORIZE_FAIL_MODE: must be one of fail-closed, fail-open, got "${value}"`,
+      );
+    },
+  );
+
+  it('takes a cache TTL from 0 (no cache) to 60000 ms', () => {
+    expect(loadConfig({ AUTHORIZE_CACHE_TTL_MS: '0' }).authorize.cacheTtlMs).toBe(0);
+    expect(loadConfig({ AUTHORIZE_CACHE_TTL_MS: '60000' }).authorize.cacheTtlMs).toBe(60_000);
+    for (const value of ['60001', '-1', '1.5', 'soon']) {
+      expect(configErrorOf(() => loadConfig({ AUTHORIZE_CACHE_TTL_MS: value })).setting).toBe(
+        'AUTHORIZE_CACHE_TTL_MS',
+      );
+    }
+  });
+});
+
 describe('SETTINGS', () => {
   it.each(SETTINGS.map((s) => [s.name, s] as const))('%s is documented', (_name, setting) => {
     expect(setting.description.trim().length).toBeGreaterThan(10);
@@ -293,6 +323,8 @@ describe('SETTINGS', () => {
       [
         'API_HOST',
         'API_PORT',
+        'AUTHORIZE_CACHE_TTL_MS',
+        'AUTHORIZE_FAIL_MODE',
         'BASELINE_FLUSH_MS',
         'DATABASE_URL',
         'LOG_LEVEL',

@@ -9,6 +9,7 @@ import { requestIdMiddleware } from './common/request-id';
 import { DetectorsModule } from './detectors/detectors.module';
 import { EventsModule } from './events/events.module';
 import { ExceptionsModule } from './exceptions/exceptions.module';
+import { GuardrailModule } from './guardrail/guardrail.module';
 import { HealthController } from './health/health.controller';
 import { IdentitiesModule } from './identities/identities.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
@@ -33,6 +34,7 @@ const BATCH_ROUTES: RouteInfo[] = [
     DetectorsModule,
     PlaybooksModule,
     TuningModule,
+    GuardrailModule,
   ],
   controllers: [HealthController],
 })

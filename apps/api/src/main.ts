@@ -11,6 +11,7 @@ import {
 } from '@vigil/config';
 import { migrate } from '@vigil/persistence';
 import { createApi } from './app';
+import { PolicyEngine } from './guardrail/policy-engine';
 
 async function main(): Promise<void> {
   const logger = new Logger('api');
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
   const config = app.get<VigilConfig>(VIGIL_CONFIG);
   const applied = await migrate(app.get<DataSource>(getDataSourceToken()));
   if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
+  // Load (or, on a new database, seed) the guardrail's policies before taking traffic.
+  await app.get(PolicyEngine).refresh();
   await app.listen(config.api.port, config.api.host);
   const database =
     config.database.type === 'postgres' ? redactUrl(config.database.url) : config.database.path;

@@ -69,6 +69,20 @@ export const SETTINGS = [
     usedBy: ['api'],
   },
   {
+    name: 'AUTHORIZE_FAIL_MODE',
+    default: 'fail-closed',
+    description:
+      'What POST /v1/authorize answers when its policies cannot be evaluated: fail-closed (deny) or fail-open (allow), always with the reason.',
+    usedBy: ['api'],
+  },
+  {
+    name: 'AUTHORIZE_CACHE_TTL_MS',
+    default: '2000',
+    description:
+      'How long the guardrail trusts an identity (status, restrictions) it read, in milliseconds (0-60000): the bound on how late a suspension or block made by another process takes effect.',
+    usedBy: ['api'],
+  },
+  {
     name: 'LOG_LEVEL',
     default: 'info',
     description: 'One of error, warn, info, debug.',
@@ -168,6 +182,7 @@ export interface VigilConfig {
   readonly dataDir: string;
   readonly api: { readonly port: number; readonly host: string };
   readonly ingest: { readonly baselineFlushMs: number };
+  readonly authorize: AuthorizeSettings;
   readonly logLevel: LogLevel;
   readonly webhooks: WebhookSettings;
   readonly schedules: ScheduleSettings;
@@ -188,6 +203,17 @@ export interface WebhookSettings {
   readonly notify: { readonly url: string | null; readonly secret: string | null };
   readonly slackUrl: string | null;
   readonly timeoutMs: number;
+}
+
+export const FAIL_MODES = ['fail-closed', 'fail-open'] as const;
+export type FailMode = (typeof FAIL_MODES)[number];
+
+/** The inline guardrail (`POST /v1/authorize`). */
+export interface AuthorizeSettings {
+  /** The answer when policies cannot be evaluated: deny (`fail-closed`) or allow. */
+  readonly failMode: FailMode;
+  /** How long an identity's status and restrictions are cached before they are read again. */
+  readonly cacheTtlMs: number;
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -270,6 +296,7 @@ export function loadConfig(env: Env = process.env): VigilConfig {
     dataDir: path.resolve(required(env, 'VIGIL_DATA_DIR')),
     api: { port: port(env, 'API_PORT'), host: required(env, 'API_HOST') },
     ingest: { baselineFlushMs: milliseconds(env, 'BASELINE_FLUSH_MS', 1, 60_000) },
+    authorize: authorizeFromEnv(env),
     logLevel: logLevel as LogLevel,
     webhooks: webhooksFromEnv(env),
     schedules: schedulesFromEnv(env),
@@ -322,6 +349,20 @@ function interval(env: Env, name: SettingName): number | null {
     );
   }
   return value;
+}
+
+export function authorizeFromEnv(env: Env = process.env): AuthorizeSettings {
+  const failMode = required(env, 'AUTHORIZE_FAIL_MODE');
+  if (!(FAIL_MODES as readonly string[]).includes(failMode)) {
+    throw new ConfigError(
+      'AUTHORIZE_FAIL_MODE',
+      `must be one of ${FAIL_MODES.join(', ')}, got "${failMode}"`,
+    );
+  }
+  return {
+    failMode: failMode as FailMode,
+    cacheTtlMs: milliseconds(env, 'AUTHORIZE_CACHE_TTL_MS', 0, 60_000),
+  };
 }
 
 export function webhooksFromEnv(env: Env = process.env): WebhookSettings {

@@ -11,3 +11,4 @@ export * from './context';
 export * from './schedules';
 export * from './sweeps';
 export * from './tuning';
+export * from './guardrail';

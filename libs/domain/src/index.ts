@@ -8,3 +8,4 @@ export * from './case';
 export * from './remediation';
 export * from './tuning';
 export * from './sweeps';
+export * from './guardrail';

@@ -62,7 +62,7 @@ export function sendError(res: Response, error: unknown): void {
 
 export function describeError(error: unknown): {
   status: number;
-  body: Omit<ErrorBody, 'requestId'>;
+  body: Omit<ErrorBody, 'requestId'> & Readonly<Record<string, unknown>>;
 } {
   if (error instanceof ApiError) {
     return {
@@ -71,6 +71,7 @@ export function describeError(error: unknown): {
         code: error.code,
         message: error.message,
         ...(error.field ? { field: error.field } : {}),
+        ...error.details,
       },
     };
   }

@@ -25,6 +25,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with the current state',
   413: 'Body too large',
   415: 'Body is not JSON',
+  422: 'The policy set does not validate (policy_invalid, with Cedar diagnostics)',
   503: 'A dependency (Temporal or the database) is unavailable; retry',
 };
 

@@ -12,6 +12,7 @@ import {
 } from '@vigil/persistence';
 import { ApiError } from '../common/api-error';
 import { BaselineCache } from '../events/baseline-cache';
+import { AgentDirectory } from '../guardrail/agent-directory';
 import { baselineView, type BaselineView } from './baseline-view';
 import { firstProblem } from '../common/validation';
 import { IdentityDto, IdentityImportDto } from './dto/identity.dto';
@@ -26,6 +27,7 @@ export class IdentitiesService {
   constructor(
     private readonly store: IdentityStore,
     private readonly baselines: BaselineCache,
+    private readonly directory: AgentDirectory,
   ) {}
 
   async baseline(id: string): Promise<BaselineView> {
@@ -44,7 +46,10 @@ export class IdentitiesService {
     if (!IDENTITY_ID_PATTERN.test(id)) {
       throw ApiError.validation('id', 'id is not a valid identity id');
     }
-    return this.store.upsert(identityOf(id, dto), { actor });
+    const result = await this.store.upsert(identityOf(id, dto), { actor });
+    // A suspension through this API stops the guardrail's next answer, not one a TTL later.
+    this.directory.invalidate(id);
+    return result;
   }
 
   async list(query: ListIdentitiesQuery) {
@@ -96,6 +101,7 @@ export class IdentitiesService {
     });
     const { created, updated } =
       valid.length > 0 ? await this.store.bulkUpsert(valid, { actor }) : { created: 0, updated: 0 };
+    if (valid.length > 0) this.directory.invalidateAll();
     return { created, updated, rejected: problems.sort((a, b) => a.index - b.index) };
   }
 }

@@ -14,6 +14,7 @@ import { DormancyMarkEntity } from './dormancy-mark.entity';
 import { EventEntity } from './event.entity';
 import { IdentityEntity } from './identity.entity';
 import { PendingReportEntity } from './pending-report.entity';
+import { PolicyActivationEntity, PolicySetEntity } from './policy.entity';
 import {
   EscalationPolicyEntity,
   IDEMPOTENCY_KEY_LENGTH,
@@ -52,6 +53,8 @@ export {
   EventEntity,
   IdentityEntity,
   PendingReportEntity,
+  PolicyActivationEntity,
+  PolicySetEntity,
   TimelineEntryEntity,
   EscalationPolicyEntity,
   IDEMPOTENCY_KEY_LENGTH,
@@ -89,4 +92,6 @@ export const ENTITIES = [
   TuningRunEntity,
   TuningReplayEntity,
   DormancyMarkEntity,
+  PolicySetEntity,
+  PolicyActivationEntity,
 ];

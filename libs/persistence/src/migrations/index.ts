@@ -5,6 +5,7 @@ import { CaseRunbook1764374400000 } from './1764374400000-case-runbook';
 import { CreateRemediation1764504000000 } from './1764504000000-create-remediation';
 import { CreateTuning1764676800000 } from './1764676800000-create-tuning';
 import { SweepsRetention1764763200000 } from './1764763200000-sweeps-retention';
+import { CreatePolicies1764590400000 } from './1764590400000-create-policies';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   CreatePendingReports1764201600000,
   CaseRunbook1764374400000,
   CreateRemediation1764504000000,
+  CreatePolicies1764590400000,
   CreateTuning1764676800000,
   SweepsRetention1764763200000,
 ];

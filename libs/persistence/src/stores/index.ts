@@ -34,6 +34,14 @@ export {
   type TuningRunWrite,
   type VerdictWindow,
 } from './tuning-store';
+export {
+  PolicyStore,
+  PolicyVersionNotFoundError,
+  policySetDigest,
+  type PolicyActivation,
+  type PolicySetRecord,
+  type PolicySetSource,
+} from './policy-store';
 export { STORE_PROVIDERS } from './stores.providers';
 export { storedBaselineValue } from './stored-value';
 export { writeTransaction } from './sql';

@@ -11,6 +11,7 @@ import { RemediationLedger } from './remediation-ledger';
 import { RestrictionStore } from './restriction-store';
 import { ReplayStore, TuningStore } from './tuning-store';
 import { EventArchive } from './event-archive';
+import { PolicyStore } from './policy-store';
 
 /**
  * The stores as Nest providers, built on the DataSource PersistenceModule registers. Add
@@ -70,6 +71,11 @@ export const STORE_PROVIDERS: Provider[] = [
   {
     provide: RestrictionStore,
     useFactory: (ds: DataSource) => new RestrictionStore(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: PolicyStore,
+    useFactory: (ds: DataSource) => new PolicyStore(ds),
     inject: [DataSource],
   },
   {

@@ -1,0 +1,216 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AuthorizeRequest, ExceptionReport, Identity, Severity } from '@vigil/contracts';
+import { deviationFingerprint } from '@vigil/domain';
+import { CaseReporter, type ReportOutcome } from '../events/case-reporter';
+
+/** How long a denial's answer waits for its case id before answering without it. */
+export const CASE_WAIT_MS = 250;
+/**
+ * After a denial is reported, repeats of it (same agent and tool) within this window join
+ * the same case without a call to Temporal each; their count goes with the next report.
+ */
+export const COALESCE_MS = 10_000;
+const MAX_TRACKED = 10_000;
+
+/** A denial to record as a case. */
+export interface Denial {
+  readonly request: AuthorizeRequest;
+  /** Null when the identity is not in the inventory. */
+  readonly identity: Identity | null;
+  readonly reasons: readonly string[];
+  readonly policies: readonly string[];
+  readonly policyVersion: string;
+  readonly requestId: string;
+}
+
+interface Tracked {
+  caseId: string | null;
+  delivering: Promise<ReportOutcome | null> | null;
+  reportedAt: number;
+  /** Denials since the last report that joined it without one of their own. */
+  repeats: number;
+  last: Denial;
+}
+
+/**
+ * Each denial opens or joins a `policy_violation` case, with the request as evidence. Its
+ * fingerprint, `<agent>.policy_violation.<tool>`, is the one the ingest path's policy
+ * violation detector gives the same agent and tool, so both join one case.
+ *
+ * The answer never waits long: at most CASE_WAIT_MS for the case id, after which the
+ * report goes on in the background (CaseReporter keeps it in the outbox while Temporal is
+ * down). A burst of the same denial costs one report per COALESCE_MS, not one per request.
+ */
+@Injectable()
+export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DenialCases.name);
+  private readonly tracked = new Map<string, Tracked>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly reporter: CaseReporter) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.sweep(), COALESCE_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    this.sweep(Number.POSITIVE_INFINITY);
+    await Promise.all([...this.tracked.values()].map((t) => t.delivering));
+  }
+
+  /** Reports the denial (or counts it towards the open report); the case id if known in time. */
+  async caseFor(denial: Denial, now: number = Date.now()): Promise<string | null> {
+    const fingerprint = deviationFingerprint(
+      denial.request.agentId,
+      'policy_violation',
+      denial.request.tool,
+      now,
+    );
+    const known = this.tracked.get(fingerprint);
+    if (known && (known.delivering || now - known.reportedAt < COALESCE_MS)) {
+      known.repeats += 1;
+      known.last = denial;
+      return known.delivering ? this.waitFor(known.delivering) : known.caseId;
+    }
+    const tracked: Tracked = known ?? {
+      caseId: null,
+      delivering: null,
+      reportedAt: now,
+      repeats: 0,
+      last: denial,
+    };
+    if (!known) this.track(fingerprint, tracked);
+    return this.waitFor(this.deliver(fingerprint, tracked, denial, now));
+  }
+
+  private deliver(
+    fingerprint: string,
+    tracked: Tracked,
+    denial: Denial,
+    now: number,
+  ): Promise<ReportOutcome | null> {
+    const report = reportOf(fingerprint, denial, tracked.repeats);
+    tracked.repeats = 0;
+    tracked.reportedAt = now;
+    tracked.last = denial;
+    const delivering = this.reporter
+      .report([report])
+      .then(([outcome]) => {
+        if (outcome?.caseId) tracked.caseId = outcome.caseId;
+        return outcome ?? null;
+      })
+      .catch((error: unknown) => {
+        this.logger.error(
+          `could not report the denial of ${denial.request.tool} to ${denial.request.agentId}: ` +
+            (error instanceof Error ? error.message : String(error)),
+        );
+        return null;
+      })
+      .finally(() => {
+        if (tracked.delivering === delivering) tracked.delivering = null;
+      });
+    tracked.delivering = delivering;
+    return delivering;
+  }
+
+  private async waitFor(delivering: Promise<ReportOutcome | null>): Promise<string | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), CASE_WAIT_MS);
+    });
+    try {
+      const outcome = await Promise.race([delivering, late]);
+      return outcome?.caseId ?? null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reports the repeats counted in windows that have closed, and forgets idle denials. */
+  private sweep(now: number = Date.now()): void {
+    for (const [fingerprint, tracked] of this.tracked) {
+      if (tracked.delivering || now - tracked.reportedAt < COALESCE_MS) continue;
+      if (tracked.repeats > 0) {
+        void this.deliver(fingerprint, tracked, tracked.last, Math.min(now, Date.now()));
+      } else {
+        this.tracked.delete(fingerprint);
+      }
+    }
+  }
+
+  private track(fingerprint: string, tracked: Tracked): void {
+    this.tracked.set(fingerprint, tracked);
+    if (this.tracked.size > MAX_TRACKED) {
+      const oldest = this.tracked.keys().next().value as string;
+      if (!this.tracked.get(oldest)?.delivering) this.tracked.delete(oldest);
+    }
+  }
+}
+
+/**
+ * Severity of a refused call: it did not happen, so the identity's criticality (capped at
+ * high) says how much it matters; an inactive or unknown identity still trying is high.
+ */
+function severityOf(identity: Identity | null): Severity {
+  if (!identity || identity.status !== 'active') return 'high';
+  return identity.criticality === 'critical' ? 'high' : identity.criticality;
+}
+
+function reportOf(fingerprint: string, denial: Denial, repeats: number): ExceptionReport {
+  const { request, identity } = denial;
+  return {
+    reportId: randomUUID(),
+    identityId: request.agentId,
+    kind: 'policy_violation',
+    severity: severityOf(identity),
+    fingerprint,
+    reportedAt: new Date().toISOString(),
+    evidence: {
+      detector: 'policy_violation',
+      reason:
+        `The guardrail denied ${request.agentId} ${request.action} of tool "${request.tool}"` +
+        (request.resource ? ` on ${request.resource}` : '') +
+        `: ${denial.reasons.join('; ')}`,
+      value: request.tool,
+      owasp: 'NHI5',
+      nist: 'PR.AA-05',
+      request: {
+        agentId: request.agentId,
+        tool: request.tool,
+        action: request.action,
+        resource: request.resource,
+        context: request.context,
+      },
+      decision: {
+        decision: 'deny',
+        reasons: [...denial.reasons],
+        policies: [...denial.policies],
+        policyVersion: denial.policyVersion,
+        requestId: denial.requestId,
+      },
+      // Denials of the same call that joined this case since the previous report.
+      repeatedDenials: repeats,
+      // Same shape as the policy violation detector's details, so playbooks match on
+      // `decision` (e.g. block the tool for the agent).
+      details: { violation: 'decision', value: request.tool, decisionReason: denial.reasons[0] },
+      identity: identity && {
+        kind: identity.kind,
+        owner: identity.owner,
+        team: identity.team,
+        vendor: identity.vendor,
+        criticality: identity.criticality,
+        environment: identity.environment,
+        status: identity.status,
+      },
+      routeTo: identity?.owner ?? null,
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import type { AuthorizeRequest } from '../../../contracts/src/guardrail';
+import type { Identity } from '../../../contracts/src/telemetry';
+import { CRITICALITIES } from '../../../contracts/src/vocabulary';
+import { compileGlobs, type Matcher } from '../detection/glob';
+
+/**
+ * How Vigil describes an authorization request to Cedar. The entity types, their
+ * attributes and the context keys below are the contract between the entities Vigil builds
+ * and the Cedar schema a policy set is published with: publishing checks a schema against
+ * them (see `sampleFacts`), so a policy can rely on every attribute it reads.
+ */
+export const CEDAR_NAMESPACE = 'Vigil';
+export const CEDAR_TYPES = {
+  agent: 'Vigil::Agent',
+  tool: 'Vigil::Tool',
+  toolClass: 'Vigil::ToolClass',
+  resource: 'Vigil::Resource',
+  action: 'Vigil::Action',
+} as const;
+
+/** Context keys Vigil fills in; a caller's context may not set them. */
+export const RESERVED_CONTEXT_KEYS = ['toolAllowed', 'toolBlocked', 'target'] as const;
+
+/** Cedar's JSON value form (entities as `__entity`, extension values as `__extn`). */
+export type CedarValue =
+  | boolean
+  | number
+  | string
+  | CedarValue[]
+  | { readonly __entity: CedarUid }
+  | { readonly __extn: { readonly fn: string; readonly arg: string } }
+  | { readonly [key: string]: CedarValue };
+
+export interface CedarUid {
+  readonly type: string;
+  readonly id: string;
+}
+
+export interface CedarEntity {
+  readonly uid: CedarUid;
+  readonly attrs: Record<string, CedarValue>;
+  readonly parents: CedarUid[];
+}
+
+/** One request as Cedar takes it: who, what, on what, in which context, with which entities. */
+export interface CedarRequest {
+  readonly principal: CedarUid;
+  readonly action: CedarUid;
+  readonly resource: CedarUid;
+  readonly context: Record<string, CedarValue>;
+  readonly entities: CedarEntity[];
+}
+
+/** What the inventory knows about the identity asking: its declaration and its restrictions. */
+export interface AgentFacts {
+  readonly identity: Identity;
+  /** Tools remediation blocked for the identity, each with the case whose step blocked it. */
+  readonly blockedTools: ReadonlyMap<string, string>;
+}
+
+/** A tool's class is its first dotted segment: `payments.refund` is in class `payments`. */
+export function toolClassOf(tool: string): string {
+  const dot = tool.indexOf('.');
+  return dot > 0 ? tool.slice(0, dot) : tool;
+}
+
+/** A resource's type is what precedes its first colon (`order:123` is an `order`), else empty. */
+export function resourceTypeOf(resource: string): string {
+  const colon = resource.indexOf(':');
+  return colon > 0 ? resource.slice(0, colon) : '';
+}
+
+/** Whether the identity's declared allowed tools take in `tool`; no declaration takes in all. */
+export function toolAllowedByDeclaration(identity: Identity, tool: string): boolean {
+  const allowed = identity.policy.allowedTools;
+  if (allowed.length === 0) return true;
+  let matcher = compiledTools.get(allowed);
+  if (!matcher) {
+    matcher = compileGlobs(allowed);
+    compiledTools.set(allowed, matcher);
+  }
+  return matcher(tool);
+}
+
+/** Compiled once per declaration (cached identities share their arrays across requests). */
+const compiledTools = new WeakMap<readonly string[], Matcher>();
+
+/** The principal entity: the identity's inventory record, as Cedar attributes. */
+export function agentEntity(identity: Identity): CedarEntity {
+  const attrs: Record<string, CedarValue> = {
+    kind: identity.kind,
+    status: identity.status,
+    criticality: identity.criticality,
+    // 1 (low) to 4 (critical), so policies can compare: `principal.criticalityRank >= 3`.
+    criticalityRank: CRITICALITIES.indexOf(identity.criticality) + 1,
+    allowedTools: [...identity.policy.allowedTools],
+  };
+  // Cedar has no null: an unknown value is an absent (optional) attribute, tested with `has`.
+  if (identity.owner !== null) attrs.owner = identity.owner;
+  if (identity.team !== null) attrs.team = identity.team;
+  if (identity.vendor !== null) attrs.vendor = identity.vendor;
+  if (identity.environment !== null) attrs.environment = identity.environment;
+  return { uid: { type: CEDAR_TYPES.agent, id: identity.id }, attrs, parents: [] };
+}
+
+/**
+ * The Cedar request for an authorization request, with `context` already checked against
+ * the schema (see `coerceContext`). Vigil adds to the context whether the identity's
+ * declaration allows the tool, whether remediation blocked it, and the target resource.
+ */
+export function buildCedarRequest(
+  request: Pick<AuthorizeRequest, 'tool' | 'action' | 'resource'>,
+  facts: AgentFacts,
+  context: Readonly<Record<string, CedarValue>>,
+): CedarRequest {
+  const toolUid = { type: CEDAR_TYPES.tool, id: request.tool };
+  const entities: CedarEntity[] = [
+    agentEntity(facts.identity),
+    {
+      uid: toolUid,
+      attrs: { name: request.tool },
+      // The class needs no entity of its own: `in` follows the tool's parents.
+      parents: [{ type: CEDAR_TYPES.toolClass, id: toolClassOf(request.tool) }],
+    },
+  ];
+  const full: Record<string, CedarValue> = {
+    ...context,
+    toolAllowed: toolAllowedByDeclaration(facts.identity, request.tool),
+    toolBlocked: facts.blockedTools.has(request.tool),
+  };
+  if (request.resource !== null) {
+    const target = { type: CEDAR_TYPES.resource, id: request.resource };
+    entities.push({ uid: target, attrs: { type: resourceTypeOf(request.resource) }, parents: [] });
+    full.target = { __entity: target };
+  }
+  return {
+    principal: { type: CEDAR_TYPES.agent, id: facts.identity.id },
+    action: { type: CEDAR_TYPES.action, id: request.action },
+    resource: toolUid,
+    context: full,
+    entities,
+  };
+}
+
+/**
+ * Two identities that between them carry every attribute Vigil may set, and none of the
+ * optional ones: a schema that accepts requests for both accepts every request Vigil builds.
+ */
+export function sampleFacts(): AgentFacts[] {
+  const full: Identity = {
+    id: 'vigil-schema-probe',
+    kind: 'ai_agent',
+    owner: 'owner@example.com',
+    team: 'team',
+    vendor: 'vendor',
+    criticality: 'high',
+    environment: 'prod',
+    status: 'active',
+    policy: {
+      rotationPeriodDays: null,
+      rotationToleranceDays: null,
+      allowedScopes: [],
+      allowedTools: ['probe.*'],
+      resourceSensitivity: [],
+    },
+  };
+  const bare: Identity = { ...full, owner: null, team: null, vendor: null, environment: null };
+  return [
+    { identity: full, blockedTools: new Map([['probe.tool', 'case']]) },
+    { identity: bare, blockedTools: new Map() },
+  ];
+}

@@ -1,0 +1,2 @@
+export * from './cedar-request';
+export * from './context';
