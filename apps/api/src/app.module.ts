@@ -12,12 +12,15 @@ import { ExceptionsModule } from './exceptions/exceptions.module';
 import { HealthController } from './health/health.controller';
 import { IdentitiesModule } from './identities/identities.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
+import { SourcesModule } from './sources/sources.module';
 import { TemporalModule } from './temporal/temporal.module';
 
 /** Routes whose body is a batch: a JSON array or NDJSON, up to 5 MiB. */
 const BATCH_ROUTES: RouteInfo[] = [
   { path: 'v1/events', method: RequestMethod.POST },
   { path: 'v1/identities/import', method: RequestMethod.POST },
+  { path: 'v1/sources/cloudtrail', method: RequestMethod.POST },
+  { path: 'v1/sources/ocsf', method: RequestMethod.POST },
 ];
 
 @Module({
@@ -31,6 +34,7 @@ const BATCH_ROUTES: RouteInfo[] = [
     EventsModule,
     DetectorsModule,
     PlaybooksModule,
+    SourcesModule,
   ],
   controllers: [HealthController],
 })

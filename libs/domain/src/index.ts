@@ -6,3 +6,4 @@ export * from './detection';
 export * from './telemetry';
 export * from './case';
 export * from './remediation';
+export * from './sources';

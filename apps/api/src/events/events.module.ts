@@ -21,6 +21,6 @@ import { IngestService } from './ingest.service';
       inject: [BaselineStore, VIGIL_CONFIG],
     },
   ],
-  exports: [BaselineCache],
+  exports: [BaselineCache, IngestService],
 })
 export class EventsModule {}
