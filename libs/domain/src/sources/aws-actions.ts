@@ -224,7 +224,6 @@ const RESOURCE_PARAMETERS: Readonly<Record<string, ReadonlyArray<readonly [strin
       ['dBSnapshotIdentifier', regional('rds', 'snapshot', ':')],
       ['dBInstanceIdentifier', regional('rds', 'db', ':')],
     ],
-    rolesanywhere: [['name', regional('rolesanywhere', 'trust-anchor')]],
     bedrock: [['modelId', regional('bedrock', 'foundation-model')]],
   };
 
@@ -240,6 +239,7 @@ const LIST_PARAMETERS: Readonly<Record<string, ReadonlyArray<readonly [string, A
     ['instanceIds', regional('ec2', 'instance')],
   ],
   secretsmanager: [['secretIdList', regional('secretsmanager', 'secret', ':')]],
+  rolesanywhere: [['roleArns', arnIfNot((id) => id)]],
 };
 
 const MAX_RESOURCES = 10;
