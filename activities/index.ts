@@ -7,6 +7,7 @@ import { createPlanActivities } from './case-plan';
 import { createCaseRecordActivities } from './case-records';
 import { InternalRemediationConnector } from './internal-connector';
 import { createRemediationActivities } from './remediation';
+import { loadFindingCase } from './finding-case';
 import { createNotifier } from './webhooks/notifier';
 import { WebhookRemediationConnector } from './webhooks/webhook-connector';
 
@@ -20,6 +21,7 @@ export interface ActivityDeps {
 const UNCONFIGURED: WebhookSettings = {
   remediation: { url: null, secret: null },
   notify: { url: null, secret: null },
+  notifyFormat: 'vigil',
   slackUrl: null,
   timeoutMs: 10_000,
 };
@@ -42,6 +44,8 @@ export function createActivities(deps: ActivityDeps): CaseActivities {
     slackUrl: webhooks.slackUrl,
     timeoutMs: webhooks.timeoutMs,
     signal: cancellation,
+    webhookFormat: webhooks.notifyFormat,
+    loadCase: (caseId) => loadFindingCase(deps.dataSource, caseId),
   });
   return {
     ...createCaseRecordActivities(deps),
