@@ -11,6 +11,7 @@ import {
 import { credentialKindOf, roleArnOfSession } from './cloudtrail-identity';
 import { refused, type MappedRecord } from './source-record';
 import {
+  accountOfArn,
   boundedJson,
   clip,
   clippedAt,
@@ -159,7 +160,8 @@ function apiActivity(event: JsonObject, index: number, id: string, time: string)
   const account =
     stringAt(objectAt(user, 'account'), 'uid') ??
     stringAt(user, 'account_uid') ??
-    stringAt(objectAt(cloud, 'account'), 'uid');
+    stringAt(objectAt(cloud, 'account'), 'uid') ??
+    accountOfArn(identity.id);
   const credentialUid = stringAt(user, 'credential_uid');
   const type = eventTypeOf({
     service,
@@ -220,7 +222,9 @@ function authentication(event: JsonObject, index: number, id: string, time: stri
     return refused(index, 'user', 'user (or actor.user) needs a uid or name to name the identity');
   }
   const statusDetail = stringAt(event, 'status_detail');
-  const outcome = outcomeOf(event, stringAt(event, 'status_code'));
+  // A refused logon is a denial whatever code the provider gives it.
+  const outcome: EventOutcome =
+    outcomeOf(event, stringAt(event, 'status_code')) === 'allowed' ? 'allowed' : 'denied';
   const activity = event.activity_id;
   const type =
     outcome !== 'allowed' ? 'auth.failed' : activity === 2 ? 'auth.logoff' : 'auth.login';

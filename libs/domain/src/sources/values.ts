@@ -142,3 +142,9 @@ export function clippedAt(value: unknown, key: string, max: number): string | nu
   const found = stringAt(value, key);
   return found === null ? null : clip(found, max);
 }
+
+/** The account id an ARN names (`arn:aws:iam::123456789012:user/x` → `123456789012`). */
+export function accountOfArn(arn: string | null): string | null {
+  if (arn === null) return null;
+  return /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(arn)?.[1] ?? null;
+}
