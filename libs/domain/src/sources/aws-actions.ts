@@ -10,8 +10,6 @@ import { isObject, objectAt, stringAt, type JsonObject } from './values';
 const ACTION_PREFIX: Readonly<Record<string, string>> = {
   monitoring: 'cloudwatch',
   email: 'ses',
-  elasticloadbalancing: 'elasticloadbalancing',
-  'ec2-instance-connect': 'ec2-instance-connect',
 };
 
 /** `iam.amazonaws.com` → `iam`. */

@@ -171,15 +171,18 @@ export function ocsfDetectionFinding(
     ? evidence.eventIds.filter((id): id is string => typeof id === 'string')
     : [];
 
+  const owner = text(identity.owner);
+  const criticality = text(identity.criticality);
+  const identityKind = text(identity.kind);
   const resources: OcsfResource[] = [
-    compact({
+    {
       uid: c.identityId,
       type: 'Non-Human Identity',
       name: c.identityId,
-      criticality: text(identity.criticality) ?? undefined,
-      owner: text(identity.owner) ? { name: text(identity.owner)! } : undefined,
-      labels: text(identity.kind) ? [`kind:${text(identity.kind)}`] : undefined,
-    }) as unknown as OcsfResource,
+      ...(criticality !== null ? { criticality } : {}),
+      ...(owner !== null ? { owner: { name: owner } } : {}),
+      ...(identityKind !== null ? { labels: [`kind:${identityKind}`] } : {}),
+    },
   ];
   if (facts.resource !== null && facts.resource !== c.identityId) {
     resources.push({ uid: facts.resource, type: 'Resource', name: facts.resource });
