@@ -16,6 +16,7 @@ import { createRemediationActivities } from './remediation';
 import { createTuningActivities } from './tuning';
 import { createRetentionActivities } from './retention';
 import { createSweepActivities } from './sweeps';
+import { loadFindingCase } from './finding-case';
 import { createNotifier } from './webhooks/notifier';
 import { WebhookRemediationConnector } from './webhooks/webhook-connector';
 
@@ -33,6 +34,7 @@ export interface ActivityDeps {
 const UNCONFIGURED: WebhookSettings = {
   remediation: { url: null, secret: null },
   notify: { url: null, secret: null },
+  notifyFormat: 'vigil',
   slackUrl: null,
   timeoutMs: 10_000,
 };
@@ -57,6 +59,8 @@ export function createActivities(
     slackUrl: webhooks.slackUrl,
     timeoutMs: webhooks.timeoutMs,
     signal: cancellation,
+    webhookFormat: webhooks.notifyFormat,
+    loadCase: (caseId) => loadFindingCase(deps.dataSource, caseId),
   });
   return {
     ...createCaseRecordActivities(deps),

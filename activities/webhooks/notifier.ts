@@ -5,6 +5,8 @@ import {
   type NotificationReceipt,
   type NotificationType,
 } from '@vigil/contracts';
+import type { NotifyFormat } from '@vigil/config';
+import { ocsfDetectionFinding, type FindingCase, type OcsfDetectionFinding } from '@vigil/domain';
 import { postJsonWebhook, postSignedWebhook, WebhookUnavailableError } from './webhook-client';
 
 export type NotificationChannel = NotificationReceipt['delivered'][number];
@@ -14,6 +16,10 @@ export interface NotifierSettings {
   readonly webhookUrl: string | null;
   /** NOTIFY_WEBHOOK_SECRET; required when webhookUrl is set. */
   readonly webhookSecret: string | null;
+  /** NOTIFY_WEBHOOK_FORMAT: the notification itself, or the case as an OCSF finding. */
+  readonly webhookFormat?: NotifyFormat;
+  /** The recorded case, for the OCSF finding; null when the read model has none yet. */
+  readonly loadCase?: (caseId: string) => Promise<FindingCase | null>;
   /** SLACK_WEBHOOK_URL (a Slack incoming webhook); null: the Slack channel is skipped. */
   readonly slackUrl: string | null;
   readonly timeoutMs: number;
@@ -82,7 +88,13 @@ export function createNotifier(settings: NotifierSettings): Notifier {
             url: settings.webhookUrl,
             secret: settings.webhookSecret,
             id: notification.idempotencyKey,
-            body: webhookPayloadOf(notification),
+            body:
+              settings.webhookFormat === 'ocsf'
+                ? ocsfFindingOf(
+                    notification,
+                    (await settings.loadCase?.(notification.caseId)) ?? null,
+                  )
+                : webhookPayloadOf(notification),
             timeoutMs: settings.timeoutMs,
             label: 'notification webhook',
             signal: settings.signal?.(),
@@ -133,6 +145,50 @@ export function createNotifier(settings: NotifierSettings): Notifier {
 export function webhookPayloadOf(notification: CaseNotification): NotificationWebhookPayload {
   const { type, ...rest } = notification;
   return { type: 'case.notification', notificationType: type, ...rest };
+}
+
+/**
+ * The notification webhook's body with NOTIFY_WEBHOOK_FORMAT=ocsf: the case as an OCSF
+ * Detection Finding, Create on the first escalation and Update after. The recorded case
+ * gives the evidence; the notification its current severity and what it announces. Before
+ * the case is recorded, the finding is built from the notification alone.
+ */
+export function ocsfFindingOf(
+  notification: CaseNotification,
+  recorded: FindingCase | null,
+): OcsfDetectionFinding {
+  const now = new Date().toISOString();
+  const found: FindingCase = recorded ?? {
+    id: notification.caseId,
+    workflowId: notification.workflowId,
+    fingerprint: notification.workflowId.replace(/^case-/, ''),
+    identityId: notification.identityId,
+    kind: notification.kind as FindingCase['kind'],
+    severity: notification.severity,
+    status: 'escalated',
+    occurrences: 1,
+    evidence: { reason: notification.summary },
+    openedAt: now,
+    lastOccurrenceAt: now,
+    resolvedAt: null,
+    resolution: null,
+    disposition: null,
+    updatedAt: now,
+  };
+  const first = notification.type === 'case_escalated' && notification.tier === 1;
+  return ocsfDetectionFinding(
+    { ...found, severity: notification.severity },
+    {
+      activity: first ? 'create' : 'update',
+      extra: {
+        notificationType: notification.type,
+        summary: notification.summary,
+        recipient: notification.recipient,
+        tier: notification.tier,
+        deadline: notification.deadline,
+      },
+    },
+  );
 }
 
 /** Slack Block Kit element types used by the notification message. */

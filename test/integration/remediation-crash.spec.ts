@@ -64,6 +64,7 @@ describe('a remediation interrupted by a worker crash, on a Temporal dev server'
         webhooks: {
           remediation: { url: provider.url, secret: provider.secret },
           notify: { url: null, secret: null },
+          notifyFormat: 'vigil',
           slackUrl: null,
           timeoutMs,
         },

@@ -59,11 +59,31 @@ async function createPostgresDatabase(): Promise<{
   url.pathname = `/${name}`;
   return {
     settings: { type: 'postgres', url: url.toString() },
-    remove: () =>
-      withAdmin(base.url, async (admin) => {
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      }),
+    remove: () => dropDatabase(base.url, name),
   };
+}
+
+/** PostgreSQL's insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/**
+ * WITH (FORCE) ends the test's own connections, but not an autovacuum worker the server
+ * started after a file wrote thousands of rows: ending that one needs pg_signal_backend,
+ * which a test role lacks. The worker finishes in moments, so the drop is retried.
+ */
+async function dropDatabase(url: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withAdmin(url, async (admin) => {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code !== INSUFFICIENT_PRIVILEGE || attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 async function withAdmin<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {

@@ -35,6 +35,7 @@ export async function startRunbookReceivers(): Promise<RunbookReceivers> {
     webhooks: {
       remediation: { url: remediation.url, secret: remediation.secret },
       notify: { url: notifications.url, secret: notifications.secret },
+      notifyFormat: 'vigil',
       slackUrl: null,
       timeoutMs: 5_000,
     },

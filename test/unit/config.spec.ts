@@ -346,7 +346,9 @@ describe('SETTINGS', () => {
   it('gives every setting except DATABASE_URL and the webhook endpoints a default', () => {
     expect(SETTINGS.filter((s) => s.default === null).map((s) => s.name)).toEqual([
       'DATABASE_URL',
-      ...WEBHOOK_SETTINGS.filter((name) => name !== 'WEBHOOK_TIMEOUT_MS'),
+      ...WEBHOOK_SETTINGS.filter(
+        (name) => name !== 'WEBHOOK_TIMEOUT_MS' && name !== 'NOTIFY_WEBHOOK_FORMAT',
+      ),
     ]);
   });
 

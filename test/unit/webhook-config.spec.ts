@@ -6,6 +6,7 @@ describe('webhook settings', () => {
     expect(loadConfig({}).webhooks).toEqual({
       remediation: { url: null, secret: null },
       notify: { url: null, secret: null },
+      notifyFormat: 'vigil',
       slackUrl: null,
       timeoutMs: 10_000,
     });
@@ -40,6 +41,7 @@ describe('webhook settings', () => {
         secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       },
       notify: { url: 'http://notify.internal:8080/vigil', secret: 'a plain passphrase' },
+      notifyFormat: 'vigil',
       slackUrl: 'https://hooks.slack.com/services/T0/B0/XXXX',
       timeoutMs: 2500,
     });
@@ -103,5 +105,12 @@ describe('webhook settings', () => {
 
   it.each(WEBHOOK_SETTINGS)('%s="" behaves as unset', (name) => {
     expect(loadConfig({ [name]: ' ' }).webhooks).toEqual(loadConfig({}).webhooks);
+  });
+
+  it('take NOTIFY_WEBHOOK_FORMAT=ocsf, and refuse a format they do not know', () => {
+    expect(webhooksFromEnv({ NOTIFY_WEBHOOK_FORMAT: ' ocsf ' }).notifyFormat).toBe('ocsf');
+    const error = configErrorOf(() => loadConfig({ NOTIFY_WEBHOOK_FORMAT: 'xml' }));
+    expect(error.setting).toBe('NOTIFY_WEBHOOK_FORMAT');
+    expect(error.message).toBe('NOTIFY_WEBHOOK_FORMAT: must be one of vigil, ocsf, got "xml"');
   });
 });

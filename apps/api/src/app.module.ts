@@ -13,6 +13,7 @@ import { GuardrailModule } from './guardrail/guardrail.module';
 import { HealthController } from './health/health.controller';
 import { IdentitiesModule } from './identities/identities.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
+import { SourcesModule } from './sources/sources.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TuningModule } from './tuning/tuning.module';
 
@@ -20,6 +21,8 @@ import { TuningModule } from './tuning/tuning.module';
 const BATCH_ROUTES: RouteInfo[] = [
   { path: 'v1/events', method: RequestMethod.POST },
   { path: 'v1/identities/import', method: RequestMethod.POST },
+  { path: 'v1/sources/cloudtrail', method: RequestMethod.POST },
+  { path: 'v1/sources/ocsf', method: RequestMethod.POST },
 ];
 
 @Module({
@@ -35,6 +38,7 @@ const BATCH_ROUTES: RouteInfo[] = [
     PlaybooksModule,
     TuningModule,
     GuardrailModule,
+    SourcesModule,
   ],
   controllers: [HealthController],
 })

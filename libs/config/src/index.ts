@@ -117,6 +117,13 @@ export const SETTINGS = [
     usedBy: ['worker'],
   },
   {
+    name: 'NOTIFY_WEBHOOK_FORMAT',
+    default: 'vigil',
+    description:
+      'Body of the notification webhook: `vigil` (the case notification) or `ocsf` (the case as an OCSF 1.3 Detection Finding, class 2004).',
+    usedBy: ['worker'],
+  },
+  {
     name: 'SLACK_WEBHOOK_URL',
     default: null,
     description:
@@ -201,6 +208,8 @@ export interface ScheduleSettings {
 export interface WebhookSettings {
   readonly remediation: { readonly url: string | null; readonly secret: string | null };
   readonly notify: { readonly url: string | null; readonly secret: string | null };
+  /** What the notification webhook's body is: Vigil's notification or an OCSF finding. */
+  readonly notifyFormat: NotifyFormat;
   readonly slackUrl: string | null;
   readonly timeoutMs: number;
 }
@@ -215,6 +224,8 @@ export interface AuthorizeSettings {
   /** How long an identity's status and restrictions are cached before they are read again. */
   readonly cacheTtlMs: number;
 }
+export const NOTIFY_FORMATS = ['vigil', 'ocsf'] as const;
+export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -369,9 +380,21 @@ export function webhooksFromEnv(env: Env = process.env): WebhookSettings {
   return {
     remediation: signedEndpoint(env, 'REMEDIATION_WEBHOOK_URL', 'REMEDIATION_WEBHOOK_SECRET'),
     notify: signedEndpoint(env, 'NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET'),
+    notifyFormat: notifyFormat(env),
     slackUrl: httpUrl(env, 'SLACK_WEBHOOK_URL'),
     timeoutMs: milliseconds(env, 'WEBHOOK_TIMEOUT_MS', 1, 300_000),
   };
+}
+
+function notifyFormat(env: Env): NotifyFormat {
+  const value = required(env, 'NOTIFY_WEBHOOK_FORMAT');
+  if (!(NOTIFY_FORMATS as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      'NOTIFY_WEBHOOK_FORMAT',
+      `must be one of ${NOTIFY_FORMATS.join(', ')}, got "${value}"`,
+    );
+  }
+  return value as NotifyFormat;
 }
 
 /** A webhook URL and its signing secret: both or neither. Values are never echoed. */

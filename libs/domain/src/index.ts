@@ -9,3 +9,4 @@ export * from './remediation';
 export * from './tuning';
 export * from './sweeps';
 export * from './guardrail';
+export * from './sources';

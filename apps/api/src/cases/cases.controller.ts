@@ -1,11 +1,21 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { ocsfDetectionFinding } from '@vigil/domain';
 import { ApiErrorResponses } from '../common/openapi';
 import { CaseReader } from './case-reader';
 import { CasesService } from './cases.service';
+import { CaseFormatQuery } from './dto/case-format.query';
 import { CaseDto, CaseListDto } from './dto/case.dto';
 import { CommentDto, DecisionDto, RemediationRequestDto } from './dto/decision.dto';
 import { ListCasesQuery } from './dto/list-cases.query';
+import { OcsfDetectionFindingDto } from './dto/ocsf-finding.dto';
 
 const CASE_ID_PARAM = {
   name: 'id',
@@ -29,12 +39,28 @@ export class CasesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A case with its timeline' })
+  @ApiOperation({
+    summary: 'A case with its timeline',
+    description:
+      'With `?format=ocsf`, the case as an OCSF 1.3 Detection Finding (class_uid 2004) for a SIEM or data lake.',
+  })
   @ApiParam(CASE_ID_PARAM)
-  @ApiOkResponse({ type: CaseDto })
-  @ApiErrorResponses(404, 503)
-  get(@Param('id') id: string): Promise<CaseDto> {
-    return this.cases.get(id) as unknown as Promise<CaseDto>;
+  @ApiExtraModels(CaseDto, OcsfDetectionFindingDto)
+  @ApiOkResponse({
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(CaseDto) }, { $ref: getSchemaPath(OcsfDetectionFindingDto) }],
+    },
+  })
+  @ApiErrorResponses(400, 404, 503)
+  async get(
+    @Param('id') id: string,
+    @Query() query: CaseFormatQuery,
+  ): Promise<CaseDto | OcsfDetectionFindingDto> {
+    const view = await this.cases.get(id);
+    if (query.format === 'ocsf') {
+      return ocsfDetectionFinding(view) as unknown as OcsfDetectionFindingDto;
+    }
+    return view as unknown as CaseDto;
   }
 
   @Post(':id/decision')

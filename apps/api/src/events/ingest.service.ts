@@ -31,6 +31,17 @@ const EVIDENCE_EVENT_IDS = 20;
 interface ValidEvent {
   readonly event: TelemetryEvent;
   readonly timeMs: number;
+  /** Position in the request. */
+  readonly index: number;
+}
+
+/** What became of one input of a batch. */
+export type ItemStatus = 'accepted' | 'duplicate' | 'rejected';
+
+export interface IngestOutcome {
+  readonly result: IngestResultDto;
+  /** Per input, in request order. */
+  readonly statuses: readonly ItemStatus[];
 }
 
 /**
@@ -51,7 +62,36 @@ export class IngestService {
   ) {}
 
   async ingest(body: BatchBody): Promise<IngestResultDto> {
-    const { valid, rejected } = this.validate(body);
+    let parsed;
+    try {
+      parsed = parseBatch(body.text, body.format, 'events');
+    } catch (error) {
+      if (error instanceof BatchFormatError)
+        throw new ApiError(400, 'malformed_json', error.message);
+      throw error;
+    }
+    return (await this.ingestItems(parsed.items, parsed.rejected)).result;
+  }
+
+  /**
+   * Ingests events already parsed: `items[i]` is input i, `undefined` where the caller
+   * refused it (its reason is in `refused`). Log-source routes map provider records to
+   * events and come in here, so every source shares one detection path. The outcome says
+   * per input whether it was accepted, a duplicate, or rejected.
+   */
+  async ingestItems(
+    items: readonly unknown[],
+    refused: readonly EventRejection[],
+    noun = 'events',
+  ): Promise<IngestOutcome> {
+    if (items.length > MAX_BATCH_EVENTS) {
+      throw new ApiError(
+        413,
+        'payload_too_large',
+        `batch has ${items.length} ${noun}; the limit is ${MAX_BATCH_EVENTS} per request`,
+      );
+    }
+    const { valid, rejected } = this.validate(items, refused);
     const fresh = await this.ledger.recordNew(valid.map((v) => v.event));
     const seen = new Set<string>();
     const events = valid
@@ -69,32 +109,28 @@ export class IngestService {
       throw error;
     }
     const exceptions = await this.openCases(raised, events, identities);
-    return { accepted: events.length, duplicates, rejected, exceptions };
+    const statuses: ItemStatus[] = items.map(() => 'rejected');
+    const acceptedIndexes = new Set(events.map((e) => e.index));
+    for (const { index } of valid) {
+      statuses[index] = acceptedIndexes.has(index) ? 'accepted' : 'duplicate';
+    }
+    return {
+      result: { accepted: events.length, duplicates, rejected, exceptions },
+      statuses,
+    };
   }
 
-  private validate(body: BatchBody): { valid: ValidEvent[]; rejected: EventRejection[] } {
-    let parsed;
-    try {
-      parsed = parseBatch(body.text, body.format, 'events');
-    } catch (error) {
-      if (error instanceof BatchFormatError)
-        throw new ApiError(400, 'malformed_json', error.message);
-      throw error;
-    }
-    if (parsed.items.length > MAX_BATCH_EVENTS) {
-      throw new ApiError(
-        413,
-        'payload_too_large',
-        `batch has ${parsed.items.length} events; the limit is ${MAX_BATCH_EVENTS} per request`,
-      );
-    }
+  private validate(
+    items: readonly unknown[],
+    refused: readonly EventRejection[],
+  ): { valid: ValidEvent[]; rejected: EventRejection[] } {
     const now = Date.now();
     const valid: ValidEvent[] = [];
-    const rejected = [...parsed.rejected];
-    parsed.items.forEach((item, index) => {
+    const rejected = [...refused];
+    items.forEach((item, index) => {
       if (item === undefined) return;
       const result = validateEvent(item, index, now);
-      if (result.ok) valid.push({ event: result.event, timeMs: result.timeMs });
+      if (result.ok) valid.push({ event: result.event, timeMs: result.timeMs, index });
       else rejected.push(result.rejection);
     });
     rejected.sort((a, b) => a.index - b.index);

@@ -9,7 +9,8 @@ import { IDENTITY_ID_PATTERN } from '../fingerprint';
 /** Why one event of a batch was refused; the rest of the batch is unaffected. */
 export interface EventRejection {
   readonly index: number;
-  readonly code: 'validation_failed' | 'malformed_json';
+  /** `unsupported_record`: a log-source record of a kind Vigil does not map (see sources/). */
+  readonly code: 'validation_failed' | 'malformed_json' | 'unsupported_record';
   readonly field: string;
   readonly message: string;
 }
