@@ -8,7 +8,6 @@ import type {
   TelemetryEvent,
   TuningActivities,
   TuningRun,
-  Verdict,
 } from '@vigil/contracts';
 import {
   AllowanceIndex,
@@ -84,8 +83,7 @@ export function createTuningActivities(
         currentTable(),
         tuning.dueAllowances(at),
       ]);
-      const isNew = (v: Verdict): boolean =>
-        (v as Verdict & { tuningRunId: string | null }).tuningRunId === null;
+      const isNew = (v: { readonly tuningRunId: string | null }): boolean => v.tuningRunId === null;
       const plan = planThresholds(window.verdicts, table, DEFAULT_THRESHOLDS, isNew, {
         ...DEFAULT_TUNING_POLICY,
         targetPrecision,

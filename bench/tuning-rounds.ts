@@ -140,7 +140,7 @@ export function runTuningRounds(input: TuningRoundsInput): {
         verdicts,
         table,
         DEFAULT_THRESHOLDS,
-        (v) => (v as (typeof verdicts)[number]).round === r,
+        (v) => v.round === r,
         DEFAULT_TUNING_POLICY,
       );
       moved = plan.changes.length;

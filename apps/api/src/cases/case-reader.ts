@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { CaseList, CaseState, CaseSummary, CaseView } from '@vigil/contracts';
-import { CaseEntity, TimelineEntryEntity } from '@vigil/persistence';
+import { CaseEntity, TimelineEntryEntity, caseViewOf } from '@vigil/persistence';
 import { ApiError } from '../common/api-error';
 import type { ListCasesQuery } from './dto/list-cases.query';
 
@@ -60,7 +60,7 @@ export class CaseReader {
     const timeline = await this.dataSource
       .getRepository(TimelineEntryEntity)
       .find({ where: { caseId: row.id }, order: { seq: 'ASC' } });
-    return viewOf(row, timeline);
+    return caseViewOf(row, timeline);
   }
 }
 
@@ -75,50 +75,6 @@ export function summaryOf(row: CaseEntity): CaseSummary {
     occurrences: row.occurrences,
     resolution: row.resolution,
     openedAt: row.openedAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
-
-function viewOf(row: CaseEntity, timeline: TimelineEntryEntity[]): CaseView {
-  return {
-    id: row.id,
-    workflowId: row.workflowId,
-    fingerprint: row.fingerprint,
-    identityId: row.identityId,
-    kind: row.kind,
-    severity: row.severity,
-    status: row.status,
-    occurrences: row.occurrences,
-    evidence: row.evidence,
-    context: row.context as unknown as CaseView['context'],
-    risk: row.risk,
-    proposedRemediation: row.remediation?.proposed ?? null,
-    remediation: row.remediation?.report ?? null,
-    approvals: row.remediation?.approvals ?? [],
-    escalation: row.escalation ?? {
-      tier: null,
-      route: null,
-      assignee: null,
-      deadline: null,
-      failSafe: null,
-    },
-    acceptedUntil: row.acceptedUntil?.toISOString() ?? null,
-    review: row.review,
-    openedAt: row.openedAt.toISOString(),
-    lastOccurrenceAt: row.lastOccurrenceAt.toISOString(),
-    resolvedAt: row.resolvedAt?.toISOString() ?? null,
-    resolution: row.resolution,
-    disposition: row.disposition,
-    decision: row.decision,
-    allowedDecisions: row.allowedDecisions,
-    timeline: timeline.map((entry) => ({
-      seq: entry.seq,
-      at: entry.at.toISOString(),
-      type: entry.type,
-      actor: entry.actor,
-      summary: entry.summary,
-      detail: entry.detail,
-    })),
     updatedAt: row.updatedAt.toISOString(),
   };
 }

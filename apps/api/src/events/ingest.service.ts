@@ -9,6 +9,7 @@ import {
 import {
   BatchFormatError,
   deviationDimension,
+  identityBrief,
   maxSeverity,
   parseBatch,
   processEvent,
@@ -243,14 +244,7 @@ function reportOf(
       eventIds: group.slice(0, EVIDENCE_EVENT_IDS).map((e) => e.eventId),
       eventsInBatch: group.length,
       details: deviation.evidence,
-      identity: {
-        kind: identity.kind,
-        owner: identity.owner,
-        team: identity.team,
-        vendor: identity.vendor,
-        criticality: identity.criticality,
-        environment: identity.environment,
-      },
+      identity: identityBrief(identity),
       // Vendor oversight: a third-party app's case goes to whoever owns the vendor relationship.
       routeTo: identity.owner,
     },

@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthorizeRequest, ExceptionReport, Identity, Severity } from '@vigil/contracts';
-import { deviationFingerprint } from '@vigil/domain';
+import { deviationFingerprint, identityBrief } from '@vigil/domain';
 import { CaseReporter, type ReportOutcome } from '../events/case-reporter';
 
 /** How long a denial's answer waits for its case id before answering without it. */
@@ -201,15 +201,7 @@ function reportOf(fingerprint: string, denial: Denial, repeats: number): Excepti
       // Same shape as the policy violation detector's details, so playbooks match on
       // `decision` (e.g. block the tool for the agent).
       details: { violation: 'decision', value: request.tool, decisionReason: denial.reasons[0] },
-      identity: identity && {
-        kind: identity.kind,
-        owner: identity.owner,
-        team: identity.team,
-        vendor: identity.vendor,
-        criticality: identity.criticality,
-        environment: identity.environment,
-        status: identity.status,
-      },
+      identity: identity && { ...identityBrief(identity), status: identity.status },
       routeTo: identity?.owner ?? null,
     },
   };

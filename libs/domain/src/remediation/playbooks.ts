@@ -13,6 +13,38 @@ import type { Playbook } from '../../../contracts/src/remediation';
  * - Suspension is containment and fails closed: when the suspension at the target fails,
  *   Vigil's own suspension stays in force while the failure is escalated.
  */
+/** Stop honouring the scope in Vigil at once, then revoke the grant at the provider. */
+const REVOKE_SCOPE_STEPS: Playbook['steps'] = [
+  {
+    name: 'restrict-scope',
+    action: 'revoke_scope',
+    connector: 'internal',
+    params: { scope: '{{value}}' },
+    verify: true,
+    compensate: true,
+  },
+  {
+    name: 'revoke-grant',
+    action: 'revoke_scope',
+    connector: 'webhook',
+    params: { identityId: '{{identityId}}', scope: '{{value}}' },
+    verify: true,
+    compensate: false,
+  },
+];
+
+/** Record the tool as blocked in the identity's restrictions. */
+const BLOCK_TOOL_STEPS: Playbook['steps'] = [
+  {
+    name: 'block-tool',
+    action: 'block_tool',
+    connector: 'internal',
+    params: { tool: '{{value}}' },
+    verify: true,
+    compensate: true,
+  },
+];
+
 export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
   {
     id: 'rotate-credential',
@@ -48,24 +80,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
       identityKinds: [],
       dimensions: ['scope'],
     },
-    steps: [
-      {
-        name: 'restrict-scope',
-        action: 'revoke_scope',
-        connector: 'internal',
-        params: { scope: '{{value}}' },
-        verify: true,
-        compensate: true,
-      },
-      {
-        name: 'revoke-grant',
-        action: 'revoke_scope',
-        connector: 'webhook',
-        params: { identityId: '{{identityId}}', scope: '{{value}}' },
-        verify: true,
-        compensate: false,
-      },
-    ],
+    steps: REVOKE_SCOPE_STEPS,
     autoCeiling: { maxSeverity: 'medium', maxCriticality: 'high' },
     containment: false,
   },
@@ -78,24 +93,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
       'grant, then the identity provider revokes it. Always on approval: only the owner knows ' +
       'whether a rare job still needs it.',
     matches: { kinds: ['unused_privilege'], identityKinds: [], dimensions: ['scope'] },
-    steps: [
-      {
-        name: 'restrict-scope',
-        action: 'revoke_scope',
-        connector: 'internal',
-        params: { scope: '{{value}}' },
-        verify: true,
-        compensate: true,
-      },
-      {
-        name: 'revoke-grant',
-        action: 'revoke_scope',
-        connector: 'webhook',
-        params: { identityId: '{{identityId}}', scope: '{{value}}' },
-        verify: true,
-        compensate: false,
-      },
-    ],
+    steps: REVOKE_SCOPE_STEPS,
     autoCeiling: null,
     containment: false,
   },
@@ -107,16 +105,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
       'Least privilege: a tool grant unused for weeks is blocked for the identity in its ' +
       'restrictions. Always on approval.',
     matches: { kinds: ['unused_privilege'], identityKinds: [], dimensions: ['tool'] },
-    steps: [
-      {
-        name: 'block-tool',
-        action: 'block_tool',
-        connector: 'internal',
-        params: { tool: '{{value}}' },
-        verify: true,
-        compensate: true,
-      },
-    ],
+    steps: BLOCK_TOOL_STEPS,
     autoCeiling: null,
     containment: false,
   },
@@ -132,16 +121,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
       identityKinds: ['ai_agent'],
       dimensions: ['tool'],
     },
-    steps: [
-      {
-        name: 'block-tool',
-        action: 'block_tool',
-        connector: 'internal',
-        params: { tool: '{{value}}' },
-        verify: true,
-        compensate: true,
-      },
-    ],
+    steps: BLOCK_TOOL_STEPS,
     autoCeiling: { maxSeverity: 'high', maxCriticality: 'high' },
     containment: false,
   },

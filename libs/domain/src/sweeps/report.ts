@@ -2,6 +2,7 @@ import type { ExceptionReport } from '../../../contracts/src/case';
 import type { Identity } from '../../../contracts/src/telemetry';
 import { deviationFingerprint } from '../detection/fingerprint';
 import { round } from '../detection/scoring';
+import { identityBrief } from '../case/evidence';
 import { severityOf } from '../detection/severity';
 import type { SweepFinding } from './types';
 import { SWEEP_META } from './types';
@@ -46,15 +47,7 @@ export function sweepReport(
       owasp: meta.owasp,
       nist: meta.nist,
       details: finding.details,
-      identity: {
-        kind: identity.kind,
-        owner: identity.owner,
-        team: identity.team,
-        vendor: identity.vendor,
-        criticality: identity.criticality,
-        environment: identity.environment,
-        status: identity.status,
-      },
+      identity: { ...identityBrief(identity), status: identity.status },
       routeTo: identity.owner,
     },
   };

@@ -182,14 +182,14 @@ export function tuneThreshold(
  * The run's threshold plan over the window's verdicts. Only detectors (and identity kinds)
  * with a new verdict since the previous run move.
  */
-export function planThresholds(
-  verdicts: readonly Verdict[],
+export function planThresholds<V extends Verdict>(
+  verdicts: readonly V[],
   current: ThresholdTable,
   defaults: Readonly<Record<ExceptionKind, number>>,
-  isNew: (verdict: Verdict) => boolean,
+  isNew: (verdict: V) => boolean,
   policy: TuningPolicy = DEFAULT_TUNING_POLICY,
 ): ThresholdPlan {
-  const byDetector = new Map<ExceptionKind, Verdict[]>();
+  const byDetector = new Map<ExceptionKind, V[]>();
   for (const v of verdicts) {
     const list = byDetector.get(v.detector);
     if (list) list.push(v);
@@ -217,7 +217,7 @@ export function planThresholds(
       (decision.after !== before ? changes : unchanged).push(change);
     }
 
-    const byKind = new Map<IdentityKind, Verdict[]>();
+    const byKind = new Map<IdentityKind, V[]>();
     for (const v of all) {
       if (v.identityKind === null) continue;
       const list = byKind.get(v.identityKind);

@@ -42,6 +42,7 @@ export {
   type PolicySetRecord,
   type PolicySetSource,
 } from './policy-store';
+export { caseViewOf } from './case-view';
 export { STORE_PROVIDERS } from './stores.providers';
 export { storedBaselineValue } from './stored-value';
 export { writeTransaction } from './sql';
