@@ -62,6 +62,27 @@ export const SETTINGS = [
     usedBy: ['api'],
   },
   {
+    name: 'VIGIL_ADMIN_KEY',
+    default: null,
+    description:
+      'Secret: on first start with an empty key store, this key (`vgl_<id>_<secret>`) becomes the admin key. Unset: one is generated and printed once.',
+    usedBy: ['api', 'start'],
+  },
+  {
+    name: 'RATE_LIMIT_PER_SECOND',
+    default: '2000',
+    description:
+      'Requests per second each API key may make (bursts up to twice that), or `off`. Over it: 429 with Retry-After.',
+    usedBy: ['api'],
+  },
+  {
+    name: 'CORS_ORIGINS',
+    default: null,
+    description:
+      'Comma-separated browser origins allowed to call the API cross-origin. Unset: CORS is off.',
+    usedBy: ['api'],
+  },
+  {
     name: 'BASELINE_FLUSH_MS',
     default: '500',
     description:
@@ -188,11 +209,22 @@ export interface VigilConfig {
   readonly database: DatabaseSettings;
   readonly dataDir: string;
   readonly api: { readonly port: number; readonly host: string };
+  readonly auth: AuthSettings;
   readonly ingest: { readonly baselineFlushMs: number };
   readonly authorize: AuthorizeSettings;
   readonly logLevel: LogLevel;
   readonly webhooks: WebhookSettings;
   readonly schedules: ScheduleSettings;
+}
+
+/** API keys and the limits on what one key may ask. */
+export interface AuthSettings {
+  /** Becomes the admin key when the key store is empty; null: one is generated. */
+  readonly adminKey: string | null;
+  /** Requests per second per key; null: unlimited. */
+  readonly ratePerSecond: number | null;
+  /** Origins allowed cross-origin; empty: CORS off. */
+  readonly corsOrigins: readonly string[];
 }
 
 /** The Temporal Schedules the worker keeps; a null interval leaves that Schedule off. */
@@ -306,12 +338,49 @@ export function loadConfig(env: Env = process.env): VigilConfig {
     database: databaseFromEnv(env),
     dataDir: path.resolve(required(env, 'VIGIL_DATA_DIR')),
     api: { port: port(env, 'API_PORT'), host: required(env, 'API_HOST') },
+    auth: authFromEnv(env),
     ingest: { baselineFlushMs: milliseconds(env, 'BASELINE_FLUSH_MS', 1, 60_000) },
     authorize: authorizeFromEnv(env),
     logLevel: logLevel as LogLevel,
     webhooks: webhooksFromEnv(env),
     schedules: schedulesFromEnv(env),
   };
+}
+
+/** The admin key has the shape every key has: `vgl_<id>_<secret>`. */
+const API_KEY_SHAPE = /^vgl_[a-z0-9]{8,32}_[A-Za-z0-9]{24,128}$/;
+
+export function authFromEnv(env: Env = process.env): AuthSettings {
+  const adminKey = read(env, 'VIGIL_ADMIN_KEY');
+  if (adminKey !== null && !API_KEY_SHAPE.test(adminKey)) {
+    // The value is a secret: the message names the shape, never the value.
+    throw new ConfigError(
+      'VIGIL_ADMIN_KEY',
+      'must look like vgl_<id>_<secret>: id 8-32 of a-z0-9, secret 24-128 letters and digits',
+    );
+  }
+  const rate = required(env, 'RATE_LIMIT_PER_SECOND');
+  let ratePerSecond: number | null = null;
+  if (rate !== 'off') {
+    ratePerSecond = /^\d{1,7}$/.test(rate) ? Number(rate) : NaN;
+    if (!(ratePerSecond >= 1)) {
+      throw new ConfigError(
+        'RATE_LIMIT_PER_SECOND',
+        `must be a whole number of requests (1-9999999) or off, got "${rate}"`,
+      );
+    }
+  }
+  const origins = read(env, 'CORS_ORIGINS');
+  const corsOrigins = origins === null ? [] : origins.split(',').map((o) => o.trim());
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `each origin must be scheme://host[:port] with no path, got "${origin}"`,
+      );
+    }
+  }
+  return { adminKey, ratePerSecond, corsOrigins };
 }
 
 export function schedulesFromEnv(env: Env = process.env): ScheduleSettings {

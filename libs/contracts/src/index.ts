@@ -12,3 +12,4 @@ export * from './schedules';
 export * from './sweeps';
 export * from './tuning';
 export * from './guardrail';
+export * from './auth';

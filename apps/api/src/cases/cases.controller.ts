@@ -16,6 +16,7 @@ import { CaseDto, CaseListDto } from './dto/case.dto';
 import { CommentDto, DecisionDto, RemediationRequestDto } from './dto/decision.dto';
 import { ListCasesQuery } from './dto/list-cases.query';
 import { OcsfDetectionFindingDto } from './dto/ocsf-finding.dto';
+import { Roles, CASE_READERS } from '../auth/roles';
 
 const CASE_ID_PARAM = {
   name: 'id',
@@ -31,6 +32,7 @@ export class CasesController {
   ) {}
 
   @Get()
+  @Roles(...CASE_READERS)
   @ApiOperation({ summary: 'List cases, newest first' })
   @ApiOkResponse({ type: CaseListDto })
   @ApiErrorResponses(400)
@@ -39,6 +41,7 @@ export class CasesController {
   }
 
   @Get(':id')
+  @Roles(...CASE_READERS)
   @ApiOperation({
     summary: 'A case with its timeline',
     description:
@@ -64,6 +67,7 @@ export class CasesController {
   }
 
   @Post(':id/decision')
+  @Roles('analyst')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Decide a case',
@@ -78,6 +82,7 @@ export class CasesController {
   }
 
   @Post(':id/remediation-requests')
+  @Roles('analyst')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Propose a playbook for approval',
@@ -95,6 +100,7 @@ export class CasesController {
   }
 
   @Post(':id/comments')
+  @Roles('analyst')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: "Comment on a case (a signal; it shows in the case's timeline)" })
   @ApiParam(CASE_ID_PARAM)

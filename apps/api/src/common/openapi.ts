@@ -20,12 +20,14 @@ export class ErrorBodyDto implements ErrorBody {
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (validation_failed, malformed_json)',
-  403: 'The role may not do this (role_not_allowed)',
+  401: 'No valid API key (unauthenticated): send Authorization: Bearer vgl_<id>_<secret>',
+  403: 'The key’s role may not do this (forbidden, role_not_allowed)',
   404: 'No such resource',
   409: 'Conflicts with the current state',
   413: 'Body too large',
   415: 'Body is not JSON',
   422: 'The policy set does not validate (policy_invalid, with Cedar diagnostics)',
+  429: 'Over the key’s request rate (rate_limited); retry after Retry-After seconds',
   503: 'A dependency (Temporal or the database) is unavailable; retry',
 };
 

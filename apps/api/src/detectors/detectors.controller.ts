@@ -22,6 +22,7 @@ import { API_ACTOR } from '../common/actor';
 import { ApiError } from '../common/api-error';
 import { ApiErrorResponses } from '../common/openapi';
 import { ThresholdCache } from './threshold-cache';
+import { Roles, CONFIG_READERS } from '../auth/roles';
 
 export class ThresholdDto {
   @ApiProperty({ minimum: 0, maximum: 1, example: 0.6 })
@@ -91,6 +92,7 @@ export class DetectorsController {
   ) {}
 
   @Get()
+  @Roles(...CONFIG_READERS)
   @ApiOperation({
     summary: 'Detectors: thresholds, precision from verdicts, case volume, last tuning run',
   })
@@ -113,6 +115,7 @@ export class DetectorsController {
   }
 
   @Put(':kind/threshold')
+  @Roles('admin')
   @ApiOperation({ summary: "Set a detector's threshold" })
   @ApiOkResponse({ type: DetectorDto })
   @ApiErrorResponses(400, 404)

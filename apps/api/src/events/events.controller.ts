@@ -4,6 +4,7 @@ import type { BatchBody } from '../common/batch-body';
 import { ApiErrorResponses } from '../common/openapi';
 import { IngestResultDto } from './dto/ingest-result.dto';
 import { IngestService, MAX_BATCH_EVENTS } from './ingest.service';
+import { Roles } from '../auth/roles';
 
 @ApiTags('events')
 @Controller('v1/events')
@@ -11,6 +12,7 @@ export class EventsController {
   constructor(private readonly ingest: IngestService) {}
 
   @Post()
+  @Roles('ingest')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Ingest NHI telemetry',

@@ -3,6 +3,7 @@ import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/openapi';
 import { ReportExceptionDto, ReportExceptionResponseDto } from './dto/report-exception.dto';
 import { ExceptionsService } from './exceptions.service';
+import { Roles } from '../auth/roles';
 
 @ApiTags('exceptions')
 @Controller('v1/exceptions')
@@ -10,6 +11,7 @@ export class ExceptionsController {
   constructor(private readonly exceptions: ExceptionsService) {}
 
   @Post()
+  @Roles('ingest')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Report an exception',

@@ -6,6 +6,7 @@ import { requestIdOf } from '../common/request-id';
 import { AuthorizeRequestDto, AuthorizeResponseDto } from './dto/authorize.dto';
 import { GuardrailService } from './guardrail.service';
 import { authorizeRequestOf } from './policies.service';
+import { Roles } from '../auth/roles';
 
 @ApiTags('guardrail')
 @Controller('v1/authorize')
@@ -13,6 +14,7 @@ export class AuthorizeController {
   constructor(private readonly guardrail: GuardrailService) {}
 
   @Post()
+  @Roles('ingest')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'May this agent make this tool call? (role ingest)',

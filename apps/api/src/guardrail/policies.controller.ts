@@ -17,6 +17,7 @@ import {
   PublishPolicySetDto,
 } from './dto/policy-set.dto';
 import { PoliciesService } from './policies.service';
+import { Roles, CONFIG_READERS } from '../auth/roles';
 
 const VERSION_PARAM = { name: 'version', example: 2 };
 
@@ -26,6 +27,7 @@ export class PoliciesController {
   constructor(private readonly policies: PoliciesService) {}
 
   @Get()
+  @Roles(...CONFIG_READERS)
   @ApiOperation({
     summary: 'Policy set versions (role admin)',
     description:
@@ -37,6 +39,7 @@ export class PoliciesController {
   }
 
   @Get('active')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({ summary: 'The active policy set, schema and policies (role admin)' })
   @ApiOkResponse({ type: PolicySetDto })
   @ApiErrorResponses(404)
@@ -45,6 +48,7 @@ export class PoliciesController {
   }
 
   @Get(':version')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({ summary: 'A version of the policy set (role admin)' })
   @ApiParam(VERSION_PARAM)
   @ApiOkResponse({ type: PolicySetDto })
@@ -54,6 +58,7 @@ export class PoliciesController {
   }
 
   @Post()
+  @Roles('admin')
   @ApiOperation({
     summary: 'Publish a policy set (role admin)',
     description:
@@ -66,6 +71,7 @@ export class PoliciesController {
   }
 
   @Post(':version/activate')
+  @Roles('admin')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Activate a stored version (role admin)',
@@ -82,6 +88,7 @@ export class PoliciesController {
   }
 
   @Post('evaluate')
+  @Roles('admin')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Dry-run a request against a candidate policy set (role admin)',

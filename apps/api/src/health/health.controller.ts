@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module';
+import { Public } from '../auth/roles';
 
 /** How long a readiness probe waits for each dependency. */
 const PROBE_TIMEOUT_MS = 2_000;
@@ -17,6 +18,7 @@ const PROBE_TIMEOUT_MS = 2_000;
 type Check = { status: 'up' } | { status: 'down'; error: string };
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

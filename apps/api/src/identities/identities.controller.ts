@@ -32,6 +32,7 @@ import {
 import { ListIdentitiesQuery } from './dto/list-identities.query';
 import type { BaselineView } from './baseline-view';
 import { IdentitiesService } from './identities.service';
+import { Roles, CONFIG_READERS } from '../auth/roles';
 
 @ApiTags('identities')
 @Controller('v1/identities')
@@ -39,6 +40,7 @@ export class IdentitiesController {
   constructor(private readonly identities: IdentitiesService) {}
 
   @Get()
+  @Roles(...CONFIG_READERS)
   @ApiOperation({ summary: 'List identities, by id' })
   @ApiOkResponse({ type: IdentityListDto })
   @ApiErrorResponses(400)
@@ -48,6 +50,7 @@ export class IdentitiesController {
   }
 
   @Post('import')
+  @Roles('admin')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Import identities in bulk',
@@ -63,6 +66,7 @@ export class IdentitiesController {
   }
 
   @Get(':id')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({ summary: 'An identity' })
   @ApiOkResponse({ type: IdentityResponseDto })
   @ApiErrorResponses(404)
@@ -71,6 +75,7 @@ export class IdentitiesController {
   }
 
   @Get(':id/baseline')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({
     summary: "An identity's learned baseline",
     description:
@@ -83,6 +88,7 @@ export class IdentitiesController {
   }
 
   @Put(':id')
+  @Roles('admin')
   @ApiOperation({ summary: 'Declare an identity (create or replace)' })
   @ApiOkResponse({ type: IdentityResponseDto, description: 'Replaced' })
   @ApiCreatedResponse({ type: IdentityResponseDto, description: 'Created' })

@@ -10,6 +10,7 @@ import {
   escalationPolicyResponse,
 } from './dto/escalation-policy.dto';
 import { PlaybooksService } from './playbooks.service';
+import { Roles, CONFIG_READERS } from '../auth/roles';
 
 const SEVERITY_PARAM = { name: 'severity', enum: SEVERITIES };
 
@@ -19,6 +20,7 @@ export class EscalationPoliciesController {
   constructor(private readonly playbooks: PlaybooksService) {}
 
   @Get()
+  @Roles(...CONFIG_READERS)
   @ApiOperation({
     summary: 'Escalation policies, one per severity',
     description:
@@ -30,6 +32,7 @@ export class EscalationPoliciesController {
   }
 
   @Put(':severity')
+  @Roles('admin')
   @ApiOperation({ summary: "Replace a severity's escalation policy" })
   @ApiParam(SEVERITY_PARAM)
   @ApiBody({ type: EscalationPolicyInputDto })
@@ -43,6 +46,7 @@ export class EscalationPoliciesController {
   }
 
   @Delete(':severity')
+  @Roles('admin')
   @ApiOperation({ summary: "Return a severity's escalation policy to the built-in default" })
   @ApiParam(SEVERITY_PARAM)
   @ApiOkResponse({ type: EscalationPolicyDto })

@@ -24,6 +24,7 @@ import { PlaybookVersionQuery } from './dto/playbook-version.query';
 import { PlaybookPreviewDto, PreviewQuery } from './dto/preview.dto';
 import { PlaybookPreviewService } from './playbook-preview.service';
 import { PlaybooksService } from './playbooks.service';
+import { Roles, CONFIG_READERS } from '../auth/roles';
 
 const PLAYBOOK_ID_PARAM = { name: 'id', example: 'revoke-scope' };
 
@@ -37,6 +38,7 @@ export class PlaybooksController {
   ) {}
 
   @Get()
+  @Roles(...CONFIG_READERS)
   @ApiOperation({
     summary: 'Playbooks, by id',
     description: 'The active (highest) version of each playbook, the built-in ones included.',
@@ -47,6 +49,7 @@ export class PlaybooksController {
   }
 
   @Get(':id')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({ summary: 'A playbook: its active version, or the version asked for' })
   @ApiParam(PLAYBOOK_ID_PARAM)
   @ApiOkResponse({ type: PlaybookDetailDto })
@@ -64,6 +67,7 @@ export class PlaybooksController {
   }
 
   @Put(':id')
+  @Roles('admin')
   @ApiOperation({
     summary: 'Save a playbook as its next version',
     description:
@@ -85,6 +89,7 @@ export class PlaybooksController {
   }
 
   @Get(':id/preview')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({
     summary: 'Dry-run a playbook for a hypothetical exception',
     description:

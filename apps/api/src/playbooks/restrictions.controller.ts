@@ -6,6 +6,7 @@ import { IdentityStore, RestrictionStore, TuningStore } from '@vigil/persistence
 import { ApiError } from '../common/api-error';
 import { ApiErrorResponses } from '../common/openapi';
 import { RestrictionListDto, restrictionResponse } from './dto/restriction.dto';
+import { Roles, CONFIG_READERS } from '../auth/roles';
 
 @ApiTags('identities')
 @Controller('v1/identities')
@@ -17,6 +18,7 @@ export class RestrictionsController {
   ) {}
 
   @Get(':id/allowances')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({
     summary: "An identity's allowances",
     description:
@@ -31,6 +33,7 @@ export class RestrictionsController {
   }
 
   @Get(':id/restrictions')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({
     summary: "An identity's restrictions",
     description:

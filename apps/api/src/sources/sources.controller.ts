@@ -5,6 +5,7 @@ import { ApiErrorResponses } from '../common/openapi';
 import { MAX_BATCH_EVENTS } from '../events/ingest.service';
 import { SourceIngestResultDto } from './dto/source-result.dto';
 import { SourcesService } from './sources.service';
+import { Roles } from '../auth/roles';
 
 const LIMITS = `Up to ${MAX_BATCH_EVENTS} records or 5 MiB per request.`;
 const RESULT = `The response has the shape of POST /v1/events (indexes refer to the records) plus \`records\`: per record, accepted, duplicate or rejected with its reason, and the event id, identity and type it mapped to. Idempotent: event ids derive from the provider's record ids.`;
@@ -15,6 +16,7 @@ export class SourcesController {
   constructor(private readonly sources: SourcesService) {}
 
   @Post('cloudtrail')
+  @Roles('ingest')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Ingest AWS CloudTrail records',
@@ -63,6 +65,7 @@ export class SourcesController {
   }
 
   @Post('ocsf')
+  @Roles('ingest')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Ingest OCSF events',

@@ -19,6 +19,7 @@ import {
   VerdictExclusionDto,
 } from './tuning.dto';
 import { TuningService } from './tuning.service';
+import { Roles, CONFIG_READERS } from '../auth/roles';
 
 const RUN_DESCRIPTION =
   'A run record: inputs (verdicts read, new, excluded), thresholds moved with before/after, precision and reason, detectors left alone and why, allowances added and expired, and the revert if any.';
@@ -29,6 +30,7 @@ export class TuningController {
   constructor(private readonly tuning: TuningService) {}
 
   @Post('runs')
+  @Roles('admin')
   @ApiOperation({
     summary: 'Run baseline tuning now',
     description: `Starts a baselineTuning workflow and waits up to 20 s: 201 with the run, or 202 with its id while it is still running. ${RUN_DESCRIPTION}`,
@@ -50,6 +52,7 @@ export class TuningController {
   }
 
   @Get('runs')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({ summary: 'Tuning runs, newest first', description: RUN_DESCRIPTION })
   @ApiOkResponse({ description: '{ items: TuningRun[] }' })
   @ApiErrorResponses(400)
@@ -58,6 +61,7 @@ export class TuningController {
   }
 
   @Get('runs/:id')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({ summary: 'One tuning run', description: RUN_DESCRIPTION })
   @ApiOkResponse({ description: 'The run.' })
   @ApiErrorResponses(404)
@@ -66,6 +70,7 @@ export class TuningController {
   }
 
   @Post('runs/:id/revert')
+  @Roles('admin')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Revert a tuning run',
@@ -79,6 +84,7 @@ export class TuningController {
   }
 
   @Put('verdicts/:caseId/exclusion')
+  @Roles('admin')
   @HttpCode(204)
   @ApiOperation({
     summary: 'Leave a verdict out of tuning (bad data), or take it back in',
@@ -92,6 +98,7 @@ export class TuningController {
   }
 
   @Post('replay')
+  @Roles('admin')
   @HttpCode(202)
   @ApiOperation({
     summary: 'What-if replay of a candidate threshold set',
@@ -105,6 +112,7 @@ export class TuningController {
   }
 
   @Get('replays/:id')
+  @Roles(...CONFIG_READERS)
   @ApiOperation({ summary: 'A what-if replay: progress while it runs, then its result' })
   @ApiOkResponse({ description: 'The replay.' })
   @ApiErrorResponses(404)
