@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import {
+  authFromEnv,
   ConfigError,
   LOG_LEVELS,
   SETTINGS,
@@ -338,14 +339,19 @@ describe('SETTINGS', () => {
         'SWEEP_INTERVAL',
         'EVENT_RETENTION_DAYS',
         'RETENTION_INTERVAL',
+        'VIGIL_ADMIN_KEY',
+        'RATE_LIMIT_PER_SECOND',
+        'CORS_ORIGINS',
         ...WEBHOOK_SETTINGS,
       ].sort(),
     );
   });
 
-  it('gives every setting except DATABASE_URL and the webhook endpoints a default', () => {
+  it('gives every setting except DATABASE_URL, the optional secrets and endpoints a default', () => {
     expect(SETTINGS.filter((s) => s.default === null).map((s) => s.name)).toEqual([
       'DATABASE_URL',
+      'VIGIL_ADMIN_KEY',
+      'CORS_ORIGINS',
       ...WEBHOOK_SETTINGS.filter(
         (name) => name !== 'WEBHOOK_TIMEOUT_MS' && name !== 'NOTIFY_WEBHOOK_FORMAT',
       ),
@@ -399,5 +405,49 @@ describe('schedule settings', () => {
     expect(() => schedulesFromEnv({ [name]: value })).toThrow(ConfigError);
     expect(() => schedulesFromEnv({ [name]: value })).toThrow(message);
     expect(() => schedulesFromEnv({ [name]: value })).toThrow(name);
+  });
+});
+
+describe('authFromEnv', () => {
+  const KEY = 'vgl_a1b2c3d4e5_ABCDEFGHIJKLMNOPQRSTUVWXyz0123';
+
+  it('reads the admin key, the rate limit and the CORS origins', () => {
+    expect(
+      authFromEnv({
+        VIGIL_ADMIN_KEY: KEY,
+        RATE_LIMIT_PER_SECOND: '50',
+        CORS_ORIGINS: 'https://soc.example.com, http://localhost:5173',
+      }),
+    ).toEqual({
+      adminKey: KEY,
+      ratePerSecond: 50,
+      corsOrigins: ['https://soc.example.com', 'http://localhost:5173'],
+    });
+  });
+
+  it('defaults to no admin key, 2000 requests per second and CORS off', () => {
+    expect(authFromEnv({})).toEqual({ adminKey: null, ratePerSecond: 2000, corsOrigins: [] });
+    expect(authFromEnv({ RATE_LIMIT_PER_SECOND: 'off' }).ratePerSecond).toBeNull();
+  });
+
+  it.each([
+    ['VIGIL_ADMIN_KEY', 'hunter2'],
+    ['VIGIL_ADMIN_KEY', 'vgl_short_ABCDEFGHIJKLMNOPQRSTUVWXyz0123'],
+    ['RATE_LIMIT_PER_SECOND', '0'],
+    ['RATE_LIMIT_PER_SECOND', 'fast'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'https://soc.example.com/app'],
+  ])('rejects %s=%s naming the setting', (name, value) => {
+    expect(() => authFromEnv({ [name]: value })).toThrow(name);
+  });
+
+  it('never puts the admin key in its error', () => {
+    const secret = 'vgl_UPPERCASE_ABCDEFGHIJKLMNOPQRSTUVWXyz0123';
+    expect(() => authFromEnv({ VIGIL_ADMIN_KEY: secret })).toThrow(/VIGIL_ADMIN_KEY/);
+    try {
+      authFromEnv({ VIGIL_ADMIN_KEY: secret });
+    } catch (error) {
+      expect(String(error)).not.toContain('ABCDEFGHIJ');
+    }
   });
 });
