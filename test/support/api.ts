@@ -3,6 +3,7 @@ import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { VIGIL_CONFIG, loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApi } from '../../apps/api/src/app';
+import { TEST_ADMIN_KEY } from './http';
 
 // The API alone, without the Temporal test helpers: the benchmarks load this file from their
 // compiled tree, where the repository's plain-JS scripts (temporal-tools.js) are not.
@@ -17,6 +18,7 @@ export function testConfig(overrides: {
     ...base,
     temporal: { ...base.temporal, address: overrides.address, taskQueue: overrides.taskQueue },
     database: overrides.database,
+    auth: { ...base.auth, adminKey: TEST_ADMIN_KEY },
     // Tests start scheduled workflows themselves, when they are what is tested.
     schedules: {
       ...base.schedules,
