@@ -8,6 +8,7 @@ import type {
   TuningActivities,
 } from '@vigil/contracts';
 import type { ScheduleSettings, WebhookSettings } from '@vigil/config';
+import { createActorActivities } from './actors';
 import { createContextActivities } from './case-context';
 import { createPlanActivities } from './case-plan';
 import { createCaseRecordActivities } from './case-records';
@@ -64,6 +65,7 @@ export function createActivities(
   });
   return {
     ...createCaseRecordActivities(deps),
+    ...createActorActivities(deps),
     ...createContextActivities(deps),
     ...createPlanActivities(deps),
     ...createRemediationActivities({

@@ -16,6 +16,8 @@ import {
   DECISION_REJECTIONS,
   type CaseInput,
   type CaseOutcome,
+  type DecisionInput,
+  type RemediationRequestInput,
   type ExceptionReport,
   type RecordedDecision,
 } from '../libs/contracts/src/case';
@@ -75,10 +77,22 @@ export const DEFAULT_ACCEPT_RISK_DAYS = 30;
 /** Accepted risks end their allowance when they expire (cases accepted before keep none). */
 export const ALLOWANCE_LAPSE_PATCH = 'vigil-allowance-lapse-1';
 
+/** Decisions and proposals have their actor checked against the key store (earlier ones did not). */
+export const ACTOR_CHECK_PATCH = 'vigil-actor-check-1';
+
 const { recordCaseProgress, recordCaseOutcome, lapseAllowances } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30 seconds',
   // A database outage must delay the record, never lose it: retry without an attempt limit.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * A decision's actor is checked against the key store; if the store stays unreachable for
+ * about half a minute the decision is refused (the client may send it again), not held.
+ */
+const { verifyActor } = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
 /**
@@ -470,14 +484,18 @@ async function proposedPlaybook(file: CaseFile, plan: CasePlan): Promise<Playboo
   return loadPlaybook({ id: proposed.playbookId, version: proposed.playbookVersion });
 }
 
-function refusalOf(file: CaseFile, decision: unknown): DecisionRefusal | null {
+function refusalOf(
+  file: CaseFile,
+  decision: unknown,
+  options: { readonly requireKey: boolean },
+): DecisionRefusal | null {
   if (file.pendingDecision !== null) {
     return {
       type: DECISION_REJECTIONS.notAwaitingDecision,
       message: 'a decision is already being applied',
     };
   }
-  return refuseDecision(file.decisionFacts(), decision);
+  return refuseDecision(file.decisionFacts(), decision, options);
 }
 
 function registerDecisionHandlers(
@@ -488,10 +506,11 @@ function registerDecisionHandlers(
   setHandler(
     decideUpdate,
     async (decision) => {
+      if (patched(ACTOR_CHECK_PATCH)) await checkActor(decision);
       // A decision sent before the case is ready for one (it is still being triaged or
       // remediated) waits for it, and is judged again then.
       await condition(() => file.escalation.tier !== null || file.isResolved);
-      const refusal = refusalOf(file, decision);
+      const refusal = refusalOf(file, decision, { requireKey: false });
       if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
       const complete = file.takeDecision(decision, now());
       if (!complete) {
@@ -518,7 +537,7 @@ function registerDecisionHandlers(
               },
               decision,
             )
-          : refusalOf(file, decision);
+          : refusalOf(file, decision, { requireKey: true });
         if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
       },
     },
@@ -526,6 +545,7 @@ function registerDecisionHandlers(
   setHandler(
     requestRemediationUpdate,
     async (request) => {
+      if (patched(ACTOR_CHECK_PATCH)) await checkActor(request);
       const playbook = await loadPlaybook({ id: request.playbookId, version: null });
       if (!playbook) {
         throw ApplicationFailure.nonRetryable(
@@ -546,6 +566,23 @@ function registerDecisionHandlers(
       },
     },
   );
+}
+
+/**
+ * Refuses a decision or proposal whose actor the key store does not vouch for: an update
+ * sent with the Temporal CLI passes the validator's shape checks but not this one unless it
+ * names a live key of that person in that role.
+ */
+async function checkActor(claim: DecisionInput | RemediationRequestInput): Promise<void> {
+  let problem: string | null;
+  try {
+    problem = await verifyActor({ actor: claim.actor, role: claim.role, keyId: claim.keyId ?? '' });
+  } catch (error) {
+    problem = `the key store could not be read (${messageOf(error)}); send the decision again`;
+  }
+  if (problem !== null) {
+    throw ApplicationFailure.nonRetryable(problem, DECISION_REJECTIONS.actorUnverified);
+  }
 }
 
 /** Records the outcome and feedback once the record of the case is up to date. */

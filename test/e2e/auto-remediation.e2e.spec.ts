@@ -1,11 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import type { TelemetryEvent } from '@vigil/contracts';
 import { DAY, HOUR, T0, event, rhythm } from '../unit/detection/support';
 import { testingPostgres } from '../support/database';
 import { eventually } from '../support/eventually';
 import { startRunbookReceivers, type RunbookReceivers } from '../support/runbook-receivers';
 import { startSystem, type RunningSystem } from '../support/system';
+import { apiClient, type Http } from '../support/http';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 
@@ -18,13 +18,13 @@ describe(`known drift remediated automatically, end to end on ${database}`, () =
   let system: RunningSystem;
   let receivers: RunbookReceivers;
   let api: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: Http;
 
   beforeAll(async () => {
     receivers = await startRunbookReceivers();
     system = await startSystem(`auto-${process.pid}`, { webhooks: receivers.webhooks });
     ({ api } = system);
-    http = request(api.getHttpServer());
+    http = apiClient(api);
   });
 
   afterAll(async () => {

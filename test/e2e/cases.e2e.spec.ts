@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import request from 'supertest';
+import type request from 'supertest';
+import { apiClient, clientFor, type Http } from '../support/http';
 import { testingPostgres } from '../support/database';
 import { eventually } from '../support/eventually';
 import { startSystem, type RunningSystem } from '../support/system';
@@ -11,12 +12,17 @@ describe(`Vigil end to end: API + worker + Temporal dev server + ${database}`, (
   let system: RunningSystem;
   let env: TestWorkflowEnvironment;
   let api: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: Http;
+  let bob: Http, alice: Http;
 
   beforeAll(async () => {
     system = await startSystem(`e2e-${process.pid}`);
     ({ env, api } = system);
-    http = request(api.getHttpServer());
+    http = apiClient(api);
+    [bob, alice] = await Promise.all([
+      clientFor(api, 'bob@example.com', 'analyst'),
+      clientFor(api, 'alice@example.com', 'admin'),
+    ]);
   });
 
   afterAll(() => system?.stop());
@@ -93,19 +99,14 @@ describe(`Vigil end to end: API + worker + Temporal dev server + ${database}`, (
     );
 
     // Accepting the risk of a critical case is an admin's call.
-    const refused = await http
+    const refused = await bob
       .post(`/v1/cases/${caseId}/decision`)
-      .send({ decision: 'accept_risk', actor: 'bob@example.com', role: 'analyst' })
+      .send({ decision: 'accept_risk' })
       .expect(403);
     expect(refused.body).toMatchObject({ code: 'role_not_allowed' });
-    const decided = await http
+    const decided = await alice
       .post(`/v1/cases/${caseId}/decision`)
-      .send({
-        decision: 'accept_risk',
-        actor: 'alice@example.com',
-        role: 'admin',
-        comment: 'approved maintenance',
-      })
+      .send({ decision: 'accept_risk', comment: 'approved maintenance' })
       .expect(200);
     expect(decided.body).toMatchObject({
       id: caseId,

@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import request from 'supertest';
 import { ensureTemporalCli } from '../../scripts/temporal-tools';
 import { testingPostgres } from '../support/database';
 import { eventually } from '../support/eventually';
 import { startSystem, type RunningSystem } from '../support/system';
+import { apiClient, clientFor, type Http } from '../support/http';
 
 const run = promisify(execFile);
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
@@ -16,12 +16,30 @@ describe(`decision rules end to end on ${database}`, () => {
   let system: RunningSystem;
   let env: TestWorkflowEnvironment;
   let api: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: Http;
+  /** Each person's own key: the API records the key's name as the actor, and its role. */
+  let ana: Http, bo: Http, cy: Http, ivy: Http;
+  let keys: Record<'ana' | 'bo' | 'cy' | 'ivy' | 'ingest', string>;
 
   beforeAll(async () => {
     system = await startSystem(`decisions-${process.pid}`);
     ({ env, api } = system);
-    http = request(api.getHttpServer());
+    http = apiClient(api);
+    const people = await Promise.all([
+      clientFor(api, 'ana@example.com', 'analyst'),
+      clientFor(api, 'bo@example.com', 'analyst'),
+      clientFor(api, 'cy@example.com', 'admin'),
+      clientFor(api, 'ivy@example.com', 'auditor'),
+      clientFor(api, 'collector', 'ingest'),
+    ]);
+    [ana, bo, cy, ivy] = people;
+    keys = {
+      ana: people[0].keyId,
+      bo: people[1].keyId,
+      cy: people[2].keyId,
+      ivy: people[3].keyId,
+      ingest: people[4].keyId,
+    };
   });
 
   afterAll(() => system?.stop());
@@ -55,8 +73,8 @@ describe(`decision rules end to end on ${database}`, () => {
     return { caseId: body.caseId as string, workflowId: body.workflowId as string, opened };
   }
 
-  const decide = (caseId: string, body: Record<string, unknown>) =>
-    http.post(`/v1/cases/${caseId}/decision`).send(body);
+  const decide = (as: Http, caseId: string, body: Record<string, unknown>) =>
+    as.post(`/v1/cases/${caseId}/decision`).send(body);
 
   it('shows the context, the risk and the escalation it gathered', async () => {
     const { opened } = await openCase('agent-context', 'high', 'human_use');
@@ -78,13 +96,16 @@ describe(`decision rules end to end on ${database}`, () => {
 
   it('refuses a role that may not decide, and lets an analyst comment', async () => {
     const { caseId } = await openCase('agent-roles', 'high');
-    const refused = await decide(caseId, { decision: 'reject', actor: 'ivy', role: 'auditor' });
+    // An auditor's key may read the case but not decide it.
+    await ivy.get(`/v1/cases/${caseId}`).expect(200);
+    const refused = await decide(ivy, caseId, { decision: 'reject' });
     expect(refused.status).toBe(403);
-    expect(refused.body).toMatchObject({ code: 'role_not_allowed' });
-    await http
-      .post(`/v1/cases/${caseId}/comments`)
-      .send({ actor: 'ana@example.com', text: 'asked the owner' })
-      .expect(202);
+    expect(refused.body).toMatchObject({ code: 'forbidden' });
+    // Who decides comes from the key, never from the body.
+    const claimed = await decide(ana, caseId, { decision: 'reject', actor: 'cy@example.com' });
+    expect(claimed.status).toBe(400);
+    expect(claimed.body).toMatchObject({ code: 'validation_failed', field: 'actor' });
+    await ana.post(`/v1/cases/${caseId}/comments`).send({ text: 'asked the owner' }).expect(202);
     const commented = await eventually(async () => {
       const res = await http.get(`/v1/cases/${caseId}`).expect(200);
       const comment = res.body.timeline.find((e: { type: string }) => e.type === 'comment');
@@ -92,14 +113,15 @@ describe(`decision rules end to end on ${database}`, () => {
       return comment;
     });
     expect(commented).toMatchObject({ actor: 'ana@example.com', summary: 'asked the owner' });
-    await decide(caseId, { decision: 'reject', actor: 'ana@example.com' }).expect(200);
+    const rejected = await decide(ana, caseId, { decision: 'reject' }).expect(200);
+    expect(rejected.body.decision).toMatchObject({ decision: 'reject', actor: 'ana@example.com' });
   });
 
   it('keeps the requester of a remediation from approving it, and needs two people when critical', async () => {
     const { caseId } = await openCase('agent-two-person', 'critical');
-    const requested = await http
+    const requested = await ana
       .post(`/v1/cases/${caseId}/remediation-requests`)
-      .send({ playbookId: 'block-agent-tool', actor: 'ana@example.com' })
+      .send({ playbookId: 'block-agent-tool' })
       .expect(200);
     expect(requested.body).toMatchObject({
       proposedRemediation: { playbookId: 'block-agent-tool', requestedBy: 'ana@example.com' },
@@ -109,33 +131,20 @@ describe(`decision rules end to end on ${database}`, () => {
       expect.objectContaining({ action: 'block_tool', params: { tool: 'payments.refund' } }),
     ]);
 
-    const self = await decide(caseId, {
-      decision: 'approve_remediation',
-      actor: 'ana@example.com',
-    });
+    const self = await decide(ana, caseId, { decision: 'approve_remediation' });
     expect(self.status).toBe(409);
     expect(self.body).toMatchObject({ code: 'another_person_required' });
 
-    const first = await decide(caseId, {
-      decision: 'approve_remediation',
-      actor: 'bo@example.com',
-    });
+    const first = await decide(bo, caseId, { decision: 'approve_remediation' });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({
       status: 'awaiting_decision',
       approvals: [{ decision: 'approve_remediation', actor: 'bo@example.com' }],
     });
-    const again = await decide(caseId, {
-      decision: 'approve_remediation',
-      actor: 'bo@example.com',
-    });
+    const again = await decide(bo, caseId, { decision: 'approve_remediation' });
     expect(again.status).toBe(409);
 
-    const second = await decide(caseId, {
-      decision: 'approve_remediation',
-      actor: 'cy@example.com',
-      role: 'admin',
-    });
+    const second = await decide(cy, caseId, { decision: 'approve_remediation' });
     expect(second.status).toBe(200);
     // The answer comes once the approved remediation has started (or already finished).
     expect(['remediating', 'resolved']).toContain(second.body.status);
@@ -175,23 +184,44 @@ describe(`decision rules end to end on ${database}`, () => {
         (error: { stderr: string }) => error.stderr,
       );
 
-    expect(await update({ decision: 'reject', actor: 'ivy', role: 'ingest' })).toContain(
-      'DecisionRoleNotAllowed',
+    const as = (who: 'ana' | 'bo', role = 'analyst') => ({
+      actor: `${who}@example.com`,
+      role,
+      keyId: keys[who],
+    });
+    expect(await update({ decision: 'reject', actor: 'collector', role: 'ingest' })).toContain(
+      'keyId must be the id',
     );
-    expect(await update({ decision: 'accept_risk', actor: 'ana', role: 'analyst' })).toContain(
+    expect(
+      await update({ decision: 'reject', actor: 'collector', role: 'ingest', keyId: keys.ingest }),
+    ).toContain('DecisionRoleNotAllowed');
+    expect(await update({ decision: 'accept_risk', ...as('ana') })).toContain(
       'needs the admin role',
     );
-    expect(await update({ decision: 'contain', actor: 'ana', role: 'analyst' })).toMatchObject({
-      result: { approvals: [{ decision: 'contain', actor: 'ana' }] },
-    });
-    expect(await update({ decision: 'contain', actor: 'ana', role: 'analyst' })).toContain(
-      'DecisionSameActor',
+    // The key store must vouch for the actor: a key of someone else, a role the key does
+    // not hold, and an unknown key are all refused, and nothing is recorded.
+    expect(await update({ decision: 'contain', ...as('ana'), keyId: keys.bo })).toContain(
+      `belongs to bo@example.com, not ana@example.com`,
     );
-    expect(await update({ decision: 'reject', actor: 'bo', role: 'analyst' })).toMatchObject({
+    expect(await update({ decision: 'contain', ...as('ana'), role: 'admin' })).toContain(
+      'holds the role analyst, not admin',
+    );
+    expect(await update({ decision: 'contain', ...as('ana'), keyId: 'nosuchkey1' })).toContain(
+      'DecisionActorUnverified',
+    );
+    expect(await update({ decision: 'contain', ...as('ana') })).toMatchObject({
+      result: { approvals: [{ decision: 'contain', actor: 'ana@example.com' }] },
+    });
+    expect(await update({ decision: 'contain', ...as('ana') })).toContain('DecisionSameActor');
+    // A revoked key no longer vouches for its holder.
+    await http.delete(`/v1/keys/${keys.bo}`).expect(200);
+    expect(await update({ decision: 'reject', ...as('bo') })).toContain('was revoked');
+    const cyKey = { actor: 'cy@example.com', role: 'admin', keyId: keys.cy };
+    expect(await update({ decision: 'reject', ...cyKey })).toMatchObject({
       result: { status: 'resolved', resolution: 'rejected' },
     });
     // Closed: the run has finished, so Temporal itself refuses the update.
-    expect(await update({ decision: 'reject', actor: 'bo', role: 'analyst' })).toMatch(
+    expect(await update({ decision: 'reject', ...cyKey })).toMatch(
       /CaseNotAwaitingDecision|already completed/,
     );
   });

@@ -1,12 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { ReportOutbox } from '@vigil/persistence';
 import { CaseReporter } from '../../apps/api/src/events/case-reporter';
 import type { TelemetryEvent } from '@vigil/contracts';
 import { DAY, HOUR, T0, byTime, event, pick, rhythm } from '../unit/detection/support';
 import { testingPostgres, type TestDatabase } from '../support/database';
 import { startSystem, type RunningSystem } from '../support/system';
+import { apiClient, type Http } from '../support/http';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 const SDK = 'aws-sdk-go/1.44.31 (go1.21; linux; amd64)';
@@ -19,12 +19,12 @@ describe(`detection end to end on ${database}`, () => {
   let system: RunningSystem;
   let db: TestDatabase;
   let api: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: Http;
 
   beforeAll(async () => {
     system = await startSystem(`detect-${process.pid}`);
     ({ db, api } = system);
-    http = request(api.getHttpServer());
+    http = apiClient(api);
     for (const [id, declaration] of Object.entries(IDENTITIES)) {
       await http.put(`/v1/identities/${id}`).send(declaration).expect(201);
     }

@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { PolicyStore } from '@vigil/persistence';
 import { readPolicyFolder, findExamplePolicies } from '../../apps/api/src/guardrail/policy-files';
 import { testingPostgres } from '../support/database';
 import { eventually } from '../support/eventually';
 import { startApi, startSystem, testConfig, type RunningSystem } from '../support/system';
+import { apiClient, clientFor, type Http } from '../support/http';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 const examples = readPolicyFolder(findExamplePolicies()!);
@@ -22,11 +22,11 @@ const supportBot = {
 /** The guardrail end to end: the API, the worker and a dev server, as `npm start` runs them. */
 describe(`guardrail (POST /v1/authorize) on ${database}`, () => {
   let system: RunningSystem;
-  let http: ReturnType<typeof request>;
+  let http: Http;
 
   beforeAll(async () => {
     system = await startSystem(`guardrail-${Date.now()}`);
-    http = request(system.api.getHttpServer());
+    http = apiClient(system.api);
     await http.put('/v1/identities/agent-support-bot').send(supportBot).expect(201);
   });
 
@@ -222,20 +222,16 @@ describe(`guardrail (POST /v1/authorize) on ${database}`, () => {
       ignoredContext: ['context.extra'],
     });
 
-    const published = await http
+    const alice = await clientFor(system.api, 'alice', 'admin');
+    const published = await alice
       .post('/v1/policies')
-      .send({
-        schema: examples.schema,
-        policies: stricter,
-        comment: 'refund limit 10',
-        actor: 'alice',
-      })
+      .send({ schema: examples.schema, policies: stricter, comment: 'refund limit 10' })
       .expect(201);
     expect(published.body).toMatchObject({ version: 2, active: true, createdBy: 'alice' });
     const now = await authorize({ tool: 'payments.refund', context: { amount: 20 } }).expect(200);
     expect(now.body).toMatchObject({ decision: 'deny', policyVersion: 'v2' });
 
-    await http.post('/v1/policies/1/activate').send({ actor: 'alice' }).expect(200);
+    await alice.post('/v1/policies/1/activate').send({}).expect(200);
     const back = await authorize({ tool: 'payments.refund', context: { amount: 20 } }).expect(200);
     expect(back.body).toMatchObject({ decision: 'allow', policyVersion: 'v1' });
     await http.post('/v1/policies/9/activate').send({}).expect(404);
@@ -278,10 +274,7 @@ describe(`guardrail with its policy store unavailable on ${database}`, () => {
       testConfig({ address: '127.0.0.1:9', taskQueue: 'nowhere', database: db.settings }),
       (builder) => builder.overrideProvider(PolicyStore).useValue(brokenStore),
     );
-    await request(api.getHttpServer())
-      .put('/v1/identities/agent-support-bot')
-      .send(supportBot)
-      .expect(201);
+    await apiClient(api).put('/v1/identities/agent-support-bot').send(supportBot).expect(201);
   });
 
   afterAll(async () => {
@@ -290,7 +283,7 @@ describe(`guardrail with its policy store unavailable on ${database}`, () => {
   });
 
   it('denies with the reason (fail-closed), never a 5xx', async () => {
-    const res = await request(api.getHttpServer())
+    const res = await apiClient(api)
       .post('/v1/authorize')
       .send({ agentId: 'agent-support-bot', tool: 'orders.read' })
       .expect(200);

@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
+import type request from 'supertest';
+import { BOOTSTRAP_KEY_NAME } from '../../apps/api/src/auth/keys.service';
+import { apiClient, type Http } from '../support/http';
 import { createTestDatabase, testingPostgres, type TestDatabase } from '../support/database';
 import { startApi, testConfig } from '../support/system';
 
@@ -8,7 +10,7 @@ const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 describe(`identity inventory API on ${database}`, () => {
   let db: TestDatabase;
   let api: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: Http;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -16,7 +18,7 @@ describe(`identity inventory API on ${database}`, () => {
     api = await startApi(
       testConfig({ address: '127.0.0.1:9', taskQueue: 'unused', database: db.settings }),
     );
-    http = request(api.getHttpServer());
+    http = apiClient(api);
   });
 
   afterAll(async () => {
@@ -47,7 +49,7 @@ describe(`identity inventory API on ${database}`, () => {
       id: 'svc-payments',
       ...declaration,
       autoRegistered: false,
-      updatedBy: 'api',
+      updatedBy: BOOTSTRAP_KEY_NAME,
     });
     const replaced = await http
       .put('/v1/identities/svc-payments')

@@ -1,11 +1,11 @@
 import { Logger, type INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import type { TelemetryEvent } from '@vigil/contracts';
 import { BaselineStore, IdentityStore } from '@vigil/persistence';
 import { BaselineCache } from '../../apps/api/src/events/baseline-cache';
 import { createTestDatabase, testingPostgres, type TestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { startApi, testConfig } from '../support/system';
+import { apiClient } from '../support/http';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 const T0 = Date.UTC(2026, 10, 16);
@@ -58,7 +58,7 @@ describe(`ingest from two API instances on ${database}`, () => {
       status: 'active',
     };
     for (const id of [...IDENTITIES, 'svc-retry', 'svc-forget', 'svc-orphan']) {
-      await request(apis[0]!.getHttpServer()).put(`/v1/identities/${id}`).send(declaration);
+      await apiClient(apis[0]!).put(`/v1/identities/${id}`).send(declaration);
     }
   });
 
@@ -80,7 +80,7 @@ describe(`ingest from two API instances on ${database}`, () => {
       await Promise.all(
         Array.from({ length: 3 }, async () => {
           for (let batch = queue.shift(); batch; batch = queue.shift()) {
-            const res = await request(api.getHttpServer()).post('/v1/events').send(batch);
+            const res = await apiClient(api).post('/v1/events').send(batch);
             expect(res.status).toBe(200);
             results.push(res.body);
           }
@@ -137,16 +137,14 @@ describe(`ingest from two API instances on ${database}`, () => {
       routine('svc-orphan', 100),
     ];
     try {
-      await request(api.getHttpServer()).post('/v1/events').send(events).expect(500);
+      await apiClient(api).post('/v1/events').send(events).expect(500);
     } finally {
       lookup.mockRestore();
       logged.mockRestore();
     }
-    const retry = await request(api.getHttpServer()).post('/v1/events').send(events).expect(200);
+    const retry = await apiClient(api).post('/v1/events').send(events).expect(200);
     expect(retry.body).toMatchObject({ accepted: 31, duplicates: 0 });
-    const view = await request(api.getHttpServer())
-      .get('/v1/identities/svc-forget/baseline')
-      .expect(200);
+    const view = await apiClient(api).get('/v1/identities/svc-forget/baseline').expect(200);
     expect(view.body.eventCount).toBe(30);
     await api.get(BaselineCache).flush();
     const stored = await new BaselineStore(db.dataSource).load(['svc-forget']);
@@ -161,15 +159,13 @@ describe(`ingest from two API instances on ${database}`, () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
       const events = Array.from({ length: 40 }, (_, n) => routine('svc-retry', n));
-      const res = await request(api.getHttpServer()).post('/v1/events').send(events).expect(200);
+      const res = await apiClient(api).post('/v1/events').send(events).expect(200);
       expect(res.body).toMatchObject({ accepted: 40, duplicates: 0 });
 
       await eventually(async () => expect(warn).toHaveBeenCalled());
       expect(String(warn.mock.calls[0]![0])).toContain('database unavailable');
       // Meanwhile the baseline the API shows holds the buffered events.
-      const view = await request(api.getHttpServer())
-        .get('/v1/identities/svc-retry/baseline')
-        .expect(200);
+      const view = await apiClient(api).get('/v1/identities/svc-retry/baseline').expect(200);
       expect(view.body.eventCount).toBe(40);
 
       await eventually(async () => {

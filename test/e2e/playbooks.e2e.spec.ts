@@ -1,17 +1,18 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { BUILT_IN_PLAYBOOKS, DEFAULT_ESCALATION_POLICIES } from '@vigil/domain';
 import { RestrictionStore, writeTransaction } from '@vigil/persistence';
 import { PlaybookPreviewService } from '../../apps/api/src/playbooks/playbook-preview.service';
 import { createTestDatabase, testingPostgres, type TestDatabase } from '../support/database';
 import { startApi, testConfig } from '../support/system';
+import { BOOTSTRAP_KEY_NAME } from '../../apps/api/src/auth/keys.service';
+import { apiClient, type Http } from '../support/http';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 
 describe(`playbooks and escalation API on ${database}`, () => {
   let db: TestDatabase;
   let api: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: Http;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -19,7 +20,7 @@ describe(`playbooks and escalation API on ${database}`, () => {
     api = await startApi(
       testConfig({ address: '127.0.0.1:9', taskQueue: 'unused', database: db.settings }),
     );
-    http = request(api.getHttpServer());
+    http = apiClient(api);
     for (const [id, kind, criticality] of [
       ['svc-payments', 'service_account', 'high'],
       ['agent-support', 'ai_agent', 'medium'],
@@ -87,7 +88,7 @@ describe(`playbooks and escalation API on ${database}`, () => {
       id: 'revoke-scope',
       version: 2,
       builtIn: false,
-      createdBy: 'api',
+      createdBy: BOOTSTRAP_KEY_NAME,
       autoCeiling: { maxSeverity: 'low', maxCriticality: 'low' },
     });
     expect(Date.parse(saved.body.createdAt)).not.toBeNaN();
@@ -302,7 +303,7 @@ describe(`playbooks and escalation API on ${database}`, () => {
       severity: 'high',
       ...policy,
       isDefault: false,
-      updatedBy: 'api',
+      updatedBy: BOOTSTRAP_KEY_NAME,
     });
     const again = await http.get('/v1/escalation-policies').expect(200);
     expect(again.body.items[2]).toMatchObject({ severity: 'high', tier1: policy.tier1 });

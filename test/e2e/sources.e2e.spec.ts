@@ -1,8 +1,8 @@
-import request from 'supertest';
 import { testingPostgres } from '../support/database';
 import { eventually } from '../support/eventually';
 import { startSystem, type RunningSystem } from '../support/system';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { apiClient, type Http } from '../support/http';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 const ACCOUNT = '123456789012';
@@ -38,7 +38,7 @@ function cloudTrailRecord(eventID: string, overrides: Record<string, unknown> = 
 describe(`log sources and OCSF findings end to end on ${database}`, () => {
   let system: RunningSystem;
   let receiver: WebhookReceiver;
-  let http: ReturnType<typeof request>;
+  let http: Http;
   let caseId: string;
 
   beforeAll(async () => {
@@ -52,7 +52,7 @@ describe(`log sources and OCSF findings end to end on ${database}`, () => {
         timeoutMs: 5_000,
       },
     });
-    http = request(system.api.getHttpServer());
+    http = apiClient(system.api);
   });
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import request from 'supertest';
 import { mapCloudTrailRecord } from '@vigil/domain';
 import { routineRecords, type RoutinePrincipal } from '../support/cloudtrail-routine';
 import { testingPostgres } from '../support/database';
 import { startSystem, type RunningSystem } from '../support/system';
+import { apiClient, type Http } from '../support/http';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 /** Beside the project in CI: <root>/../shared/datasets/stratus-red-team. */
@@ -112,13 +112,13 @@ interface Raised {
  */
 describe(`Stratus Red Team CloudTrail replay on ${database}`, () => {
   let system: RunningSystem;
-  let http: ReturnType<typeof request>;
+  let http: Http;
   const techniques = loadTechniques();
   const raisedBy = new Map<string, Raised[]>();
 
   beforeAll(async () => {
     system = await startSystem(`stratus-${process.pid}`);
-    http = request(system.api.getHttpServer());
+    http = apiClient(system.api);
   });
 
   afterAll(() => system?.stop());

@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { ReportOutbox } from '@vigil/persistence';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startApi, testConfig } from '../support/system';
+import { apiClient } from '../support/http';
 
 /** The API while Temporal cannot be reached: it stays up, says so, and loses nothing. */
 describe('API with Temporal unreachable', () => {
@@ -23,8 +23,8 @@ describe('API with Temporal unreachable', () => {
   });
 
   it('is live but not ready, naming Temporal as the dependency that is down', async () => {
-    await request(api.getHttpServer()).get('/health/live').expect(200);
-    const res = await request(api.getHttpServer()).get('/health/ready').expect(503);
+    await apiClient(api).get('/health/live').expect(200);
+    const res = await apiClient(api).get('/health/ready').expect(503);
     expect(res.body).toMatchObject({
       status: 'unavailable',
       checks: {
@@ -35,7 +35,7 @@ describe('API with Temporal unreachable', () => {
   });
 
   it('answers a report with 503 temporal_unavailable, which the client may retry', async () => {
-    const res = await request(api.getHttpServer())
+    const res = await apiClient(api)
       .post('/v1/exceptions')
       .send({ identityId: 'svc-payments', kind: 'novel_scope', severity: 'high' })
       .expect(503);
@@ -43,7 +43,7 @@ describe('API with Temporal unreachable', () => {
   });
 
   it('ingests events and keeps the exceptions they raise until Temporal is back', async () => {
-    const res = await request(api.getHttpServer())
+    const res = await apiClient(api)
       .post('/v1/events')
       .send([
         {

@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import type { CaseOutcome, Disposition, ExceptionKind, Resolution } from '@vigil/contracts';
 import { createCaseRecordActivities } from '../../activities';
 import { testingPostgres } from '../support/database';
 import { eventually } from '../support/eventually';
 import { startSystem, type RunningSystem } from '../support/system';
+import { apiClient, clientFor, type Http } from '../support/http';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 const DAY = 86_400_000;
@@ -68,12 +68,12 @@ function outcome(
 describe(`tuning API on ${database}`, () => {
   let system: RunningSystem;
   let api: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: Http;
 
   beforeAll(async () => {
     system = await startSystem(`tuning-${process.pid}`);
     ({ api } = system);
-    http = request(api.getHttpServer());
+    http = apiClient(api);
     await http
       .put('/v1/identities/svc-batch')
       .send({
@@ -118,7 +118,12 @@ describe(`tuning API on ${database}`, () => {
   let runId: string;
 
   it('POST /v1/tuning/runs applies a run and answers with its record', async () => {
-    const res = await http.post('/v1/tuning/runs').send({ actor: 'alice@example.com' }).expect(201);
+    const res = await (
+      await clientFor(api, 'alice@example.com', 'admin')
+    )
+      .post('/v1/tuning/runs')
+      .send({})
+      .expect(201);
     runId = res.body.id;
     expect(runId).toMatch(/^tuning-manual-/);
     expect(res.body).toMatchObject({
@@ -252,10 +257,8 @@ describe(`tuning API on ${database}`, () => {
   });
 
   it('POST /v1/tuning/runs/:id/revert restores thresholds and ends its allowances', async () => {
-    const res = await http
-      .post(`/v1/tuning/runs/${runId}/revert`)
-      .send({ actor: 'bob@example.com' })
-      .expect(200);
+    const bob = await clientFor(api, 'bob@example.com', 'admin');
+    const res = await bob.post(`/v1/tuning/runs/${runId}/revert`).send({}).expect(200);
     expect(res.body.status).toBe('reverted');
     expect(res.body.revert).toMatchObject({
       by: 'bob@example.com',

@@ -13,6 +13,7 @@ import { deliverReport } from '@vigil/temporal';
 import { createActivities } from '../../activities';
 import { aReport, anIdentity } from '../support/cases';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { actorOf, issueKey, type IssuedKey } from '../support/keys';
 import { eventually } from '../support/eventually';
 import { bundleWorkflows, startTimeSkippingServer } from '../support/temporal';
 import { startRunbookReceivers, type RunbookReceivers } from '../support/runbook-receivers';
@@ -80,12 +81,13 @@ describe('the case runbook over time', () => {
     return { exception, state };
   }
 
-  const decide = (exception: ExceptionReport, input: Record<string, unknown>) =>
-    env.client.workflow
+  const decide = async (exception: ExceptionReport, input: Record<string, unknown>) => {
+    ana ??= await issueKey(db.dataSource, 'ana@example.com', 'analyst');
+    return env.client.workflow
       .getHandle(caseWorkflowId(exception.fingerprint))
-      .executeUpdate(decideUpdate, {
-        args: [{ actor: 'ana@example.com', role: 'analyst', ...input } as never],
-      });
+      .executeUpdate(decideUpdate, { args: [{ ...actorOf(ana), ...input } as never] });
+  };
+  let ana: IssuedKey | undefined;
 
   const notifiedNow = (caseId: string) =>
     notifications.requests

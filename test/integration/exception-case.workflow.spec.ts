@@ -20,6 +20,7 @@ import { createActivities } from '../../activities';
 import { ensureTemporalCli } from '../../scripts/temporal-tools';
 import { deliverReport } from '@vigil/temporal';
 import { aReport } from '../support/cases';
+import { actorOf, issueKey, type IssuedKey } from '../support/keys';
 import { eventually } from '../support/eventually';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bundleWorkflows, startDevServer } from '../support/temporal';
@@ -33,6 +34,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
   let worker: Worker;
   let running: Promise<void>;
   const taskQueue = `cases-${process.pid}`;
+  const keys = new Map<string, IssuedKey>();
 
   beforeAll(async () => {
     [env, db, bundle] = await Promise.all([
@@ -47,7 +49,13 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
       activities: createActivities({ dataSource: db.dataSource }),
     });
     running = worker.run();
+    for (const name of ['alice@example.com', 'bob@example.com', 'alice', 'carol@example.com']) {
+      keys.set(name, await issueKey(db.dataSource, name, 'analyst'));
+    }
   });
+
+  /** The actor fields of a decision by `name`, with the key the store holds for them. */
+  const as = (name: string) => actorOf(keys.get(name)!);
 
   afterAll(async () => {
     worker?.shutdown();
@@ -84,8 +92,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
       args: [
         {
           decision: 'false_positive',
-          actor: 'alice@example.com',
-          role: 'analyst',
+          ...as('alice@example.com'),
           comment: 'test traffic',
         },
       ],
@@ -99,8 +106,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
       disposition: 'false_positive',
       decision: {
         decision: 'false_positive',
-        actor: 'alice@example.com',
-        role: 'analyst',
+        ...as('alice@example.com'),
         comment: 'test traffic',
       },
       allowedDecisions: [],
@@ -171,7 +177,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
       severity: 'high',
     });
     await handle.executeUpdate(decideUpdate, {
-      args: [{ decision: 'reject', actor: 'bob@example.com', role: 'analyst' }],
+      args: [{ decision: 'reject', ...as('bob@example.com') }],
     });
     await handle.result();
     const closed = (await handle.describe()).typedSearchAttributes;
@@ -202,8 +208,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
     const noActor = await refusal({ decision: 'reject', actor: '', role: 'analyst' });
     const noRemediation = await refusal({
       decision: 'approve_remediation',
-      actor: 'alice',
-      role: 'analyst',
+      ...as('alice'),
     });
 
     for (const error of [unknown, noActor, noRemediation])
@@ -216,7 +221,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
     expect(await acceptedUpdates()).toBe(0);
 
     await handle.executeUpdate(decideUpdate, {
-      args: [{ decision: 'reject', actor: 'alice', role: 'analyst' }],
+      args: [{ decision: 'reject', ...as('alice') }],
     });
     await handle.result();
     expect(await acceptedUpdates()).toBe(1);
@@ -255,7 +260,12 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
       'execute',
       ...common,
       '--input',
-      '{"decision":"accept_risk","actor":"carol@example.com","role":"analyst","comment":"maintenance window","acceptRiskDays":7}',
+      JSON.stringify({
+        decision: 'accept_risk',
+        ...as('carol@example.com'),
+        comment: 'maintenance window',
+        acceptRiskDays: 7,
+      }),
       '--output',
       'json',
     ]);
@@ -278,7 +288,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
     const first = await deliverReport(env.client, taskQueue, exception);
     await awaitingDecision(exception.fingerprint);
     await handleOf(exception.fingerprint).executeUpdate(decideUpdate, {
-      args: [{ decision: 'false_positive', actor: 'alice', role: 'analyst' }],
+      args: [{ decision: 'false_positive', ...as('alice') }],
     });
     await env.client.workflow
       .getHandle(caseWorkflowId(exception.fingerprint), first.runId)
@@ -324,7 +334,7 @@ describe('exceptionCase workflow on a Temporal dev server', () => {
       escalation: before.escalation,
     });
     const decided = await handle.executeUpdate(decideUpdate, {
-      args: [{ decision: 'false_positive', actor: 'alice', role: 'analyst' }],
+      args: [{ decision: 'false_positive', ...as('alice') }],
     });
     expect(decided).toMatchObject({ caseId: first.runId, resolution: 'false_positive' });
     const row = await db.dataSource.getRepository(CaseEntity).findOneByOrFail({ id: first.runId });

@@ -1,4 +1,3 @@
-import request from 'supertest';
 import type { Identity, SweepKind, SweepResult, TelemetryEvent } from '@vigil/contracts';
 import { Baseline } from '@vigil/domain';
 import { BaselineStore, DormancyMarkStore, IdentityStore } from '@vigil/persistence';
@@ -8,6 +7,7 @@ import { testingPostgres } from '../support/database';
 import { eventually } from '../support/eventually';
 import { startRunbookReceivers, type RunbookReceivers } from '../support/runbook-receivers';
 import { startSystem, type RunningSystem } from '../support/system';
+import { apiClient, type Http } from '../support/http';
 
 const database = testingPostgres ? 'PostgreSQL' : 'SQLite';
 const HOUR = 3_600_000;
@@ -21,7 +21,7 @@ const DAY = 24 * HOUR;
 describe(`sweeps on a dev server and ${database}`, () => {
   let system: RunningSystem;
   let receivers: RunbookReceivers;
-  let http: ReturnType<typeof request>;
+  let http: Http;
   let runs = 0;
   const taskQueue = `sweeps-${process.pid}`;
   const now = Date.now();
@@ -29,7 +29,7 @@ describe(`sweeps on a dev server and ${database}`, () => {
   beforeAll(async () => {
     receivers = await startRunbookReceivers();
     system = await startSystem(taskQueue, { webhooks: receivers.webhooks });
-    http = request(system.api.getHttpServer());
+    http = apiClient(system.api);
   });
 
   afterAll(async () => {

@@ -17,6 +17,7 @@ import { deliverReport } from '@vigil/temporal';
 import type { DataSource } from 'typeorm';
 import { aReport, anIdentity } from '../support/cases';
 import { eventually } from '../support/eventually';
+import { actorOf, issueKey, type IssuedKey } from '../support/keys';
 
 /**
  * The paths a case can take through the runbook, driven against the time-skipping test
@@ -71,9 +72,24 @@ function stateWhen(
   });
 }
 
-function decide(ctx: ScenarioContext, workflowId: string, input: Partial<DecisionInput>) {
+const issued = new WeakMap<DataSource, Map<string, IssuedKey>>();
+
+/** The actor fields of `actor` deciding as an analyst, with a key the store holds for them. */
+async function analyst(ctx: ScenarioContext, actor: string) {
+  const known = issued.get(ctx.dataSource) ?? new Map<string, IssuedKey>();
+  issued.set(ctx.dataSource, known);
+  let key = known.get(actor);
+  if (!key) {
+    key = await issueKey(ctx.dataSource, actor, 'analyst');
+    known.set(actor, key);
+  }
+  return actorOf(key);
+}
+
+async function decide(ctx: ScenarioContext, workflowId: string, input: Partial<DecisionInput>) {
+  const who = await analyst(ctx, input.actor ?? 'ana@example.com');
   return ctx.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
-    args: [{ actor: 'ana@example.com', role: 'analyst', ...input } as DecisionInput],
+    args: [{ ...input, ...who } as DecisionInput],
   });
 }
 
@@ -190,7 +206,7 @@ export const SCENARIOS: readonly Scenario[] = [
       );
       await stateWhen(ctx, workflowId, (s) => s.escalation.tier === 1);
       await ctx.client.workflow.getHandle(workflowId).executeUpdate(requestRemediationUpdate, {
-        args: [{ playbookId: 'revoke-scope', actor: 'ana@example.com', role: 'analyst' }],
+        args: [{ playbookId: 'revoke-scope', ...(await analyst(ctx, 'ana@example.com')) }],
       });
       await decide(ctx, workflowId, { decision: 'approve_remediation' }).catch(() => undefined);
       await decide(ctx, workflowId, { decision: 'approve_remediation', actor: 'bo@example.com' });

@@ -3,6 +3,7 @@ import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { VIGIL_CONFIG, loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApi } from '../../apps/api/src/app';
+import { KeysService } from '../../apps/api/src/auth/keys.service';
 import { TEST_ADMIN_KEY } from './http';
 
 // The API alone, without the Temporal test helpers: the benchmarks load this file from their
@@ -45,5 +46,6 @@ export async function startApi(
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] });
   configureApi(app);
   await app.init();
+  await app.get(KeysService).bootstrap(config.auth.adminKey);
   return app;
 }

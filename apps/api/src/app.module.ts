@@ -2,6 +2,7 @@ import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from 
 import type { RouteInfo } from '@nestjs/common/interfaces';
 import { ConfigModule } from '@vigil/config';
 import { PersistenceModule } from '@vigil/persistence';
+import { AuthModule } from './auth/auth.module';
 import { CasesModule } from './cases/cases.module';
 import { batchBodyMiddleware } from './common/batch-body';
 import { jsonBodyMiddleware } from './common/body-parsing';
@@ -30,6 +31,7 @@ const BATCH_ROUTES: RouteInfo[] = [
     ConfigModule,
     PersistenceModule,
     TemporalModule,
+    AuthModule,
     ExceptionsModule,
     CasesModule,
     IdentitiesModule,

@@ -11,6 +11,7 @@ import {
 } from '@vigil/config';
 import { migrate } from '@vigil/persistence';
 import { createApi } from './app';
+import { KeysService } from './auth/keys.service';
 import { PolicyEngine } from './guardrail/policy-engine';
 
 async function main(): Promise<void> {
@@ -19,6 +20,16 @@ async function main(): Promise<void> {
   const config = app.get<VigilConfig>(VIGIL_CONFIG);
   const applied = await migrate(app.get<DataSource>(getDataSourceToken()));
   if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
+  const bootstrap = await app.get(KeysService).bootstrap(config.auth.adminKey);
+  if (bootstrap.created && bootstrap.generatedKey) {
+    // Shown once, on the console only: the store keeps a hash, and logs never hold keys.
+    process.stdout.write(
+      `\nVigil admin API key (shown once; store it now):\n\n  ${bootstrap.generatedKey}\n\n` +
+        `Send it as Authorization: Bearer <key>. Create other keys with POST /v1/keys.\n\n`,
+    );
+  } else if (bootstrap.created) {
+    logger.log(`admin key ${bootstrap.id} taken from VIGIL_ADMIN_KEY`);
+  }
   // Load (or, on a new database, seed) the guardrail's policies before taking traffic.
   await app.get(PolicyEngine).refresh();
   await app.listen(config.api.port, config.api.host);

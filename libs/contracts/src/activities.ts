@@ -7,7 +7,7 @@ import type {
   RemediationStepResult,
   VerificationResult,
 } from './remediation';
-import type { Severity } from './vocabulary';
+import type { Role, Severity } from './vocabulary';
 
 /** The case row as the read model stores it: the workflow state without the timeline. */
 export type CaseSnapshot = Omit<CaseState, 'timeline'> & {
@@ -49,6 +49,13 @@ export interface CasePlan {
  * Activities the case workflow calls. Implementations live in activities/; workflows only
  * see this interface through proxyActivities.
  */
+/** Who a decision or proposal says acts: a name, a role and the id of their API key. */
+export interface ActorClaim {
+  readonly actor: string;
+  readonly role: Role;
+  readonly keyId: string;
+}
+
 export interface CaseActivities {
   recordCaseProgress(input: RecordCaseProgressInput): Promise<void>;
   recordCaseOutcome(outcome: CaseOutcome): Promise<void>;
@@ -62,4 +69,9 @@ export interface CaseActivities {
   notifyCase(notification: CaseNotification): Promise<NotificationReceipt>;
   /** Ends the allowances a case's accepted risk put in the baseline; returns how many. */
   lapseAllowances(input: { caseId: string }): Promise<number>;
+  /**
+   * Checks who claims to act on a case against the API key store: null when the key is
+   * active, names the actor and holds the role; otherwise why not.
+   */
+  verifyActor(claim: ActorClaim): Promise<string | null>;
 }

@@ -85,6 +85,11 @@ export interface DecisionInput {
   readonly actor: string;
   /** The actor's role; only `analyst` and `admin` decide. */
   readonly role: Role;
+  /**
+   * The id of the actor's API key (`vgl_<id>_…`). The case checks it against the key store
+   * before applying the decision: the key must be active, name the actor and hold the role.
+   */
+  readonly keyId?: string;
   readonly comment?: string;
   /** For `accept_risk`: days until the acceptance expires and the case comes back. */
   readonly acceptRiskDays?: number;
@@ -100,6 +105,8 @@ export interface RemediationRequestInput {
   readonly playbookId: string;
   readonly actor: string;
   readonly role: Role;
+  /** As on a decision: checked against the key store before the proposal is recorded. */
+  readonly keyId?: string;
   readonly comment?: string;
 }
 
@@ -214,5 +221,7 @@ export const DECISION_REJECTIONS = {
   roleNotAllowed: 'DecisionRoleNotAllowed',
   /** The actor requested the remediation, or already gave the first of two approvals. */
   sameActor: 'DecisionSameActor',
+  /** The key store does not know the actor's key as active, naming the actor, in that role. */
+  actorUnverified: 'DecisionActorUnverified',
 } as const;
 export type DecisionRejection = (typeof DECISION_REJECTIONS)[keyof typeof DECISION_REJECTIONS];

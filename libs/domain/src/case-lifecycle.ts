@@ -114,8 +114,17 @@ export function approvalsNeeded(severity: Severity, decision: Decision): 1 | 2 {
  * - whoever requested a remediation cannot approve it;
  * - on a critical case, approving a remediation or containing needs two distinct people.
  */
-export function refuseDecision(facts: DecisionFacts, input: unknown): DecisionRefusal | null {
-  const shapeProblem = checkDecisionShape(input);
+export function refuseDecision(
+  facts: DecisionFacts,
+  input: unknown,
+  /**
+   * Whether the input must name the actor's key. Validators require it; a handler judging a
+   * decision again later does not, since decisions accepted before keys existed replay
+   * through it.
+   */
+  options: { readonly requireKey: boolean } = { requireKey: true },
+): DecisionRefusal | null {
+  const shapeProblem = checkDecisionShape(input, options.requireKey);
   if (shapeProblem) return { type: DECISION_REJECTIONS.invalid, message: shapeProblem };
   const { decision, actor, role } = input as DecisionInput;
   if (!isAwaitingDecision(facts.status)) {
@@ -169,11 +178,11 @@ export function refuseRemediationRequest(
   if (typeof input !== 'object' || input === null) {
     return { type: DECISION_REJECTIONS.invalid, message: 'request must be an object' };
   }
-  const { playbookId, actor, role, comment } = input as Record<string, unknown>;
+  const { playbookId, actor, role, keyId, comment } = input as Record<string, unknown>;
   if (typeof playbookId !== 'string' || !/^[a-z0-9-]{1,64}$/.test(playbookId)) {
     return { type: DECISION_REJECTIONS.invalid, message: 'playbookId must name a playbook' };
   }
-  const actorProblem = checkActor(actor, role, comment);
+  const actorProblem = checkActor(actor, role, keyId, comment);
   if (actorProblem) return { type: DECISION_REJECTIONS.invalid, message: actorProblem };
   if (!DECIDING_ROLES.includes(role as Role)) {
     return {
@@ -190,11 +199,24 @@ export function refuseRemediationRequest(
   return null;
 }
 
-function checkActor(actor: unknown, role: unknown, comment: unknown): string | null {
+/** The id part of an API key, `vgl_<id>_<secret>`. */
+const KEY_ID_PATTERN = /^[a-z0-9]{8,32}$/;
+
+function checkActor(
+  actor: unknown,
+  role: unknown,
+  keyId: unknown,
+  comment: unknown,
+  requireKey = true,
+): string | null {
   if (typeof actor !== 'string' || actor.trim() === '' || actor.length > MAX_ACTOR_LENGTH) {
     return `actor must be a non-empty string of at most ${MAX_ACTOR_LENGTH} characters`;
   }
   if (!isOneOf(ROLES, role)) return `role must be one of ${ROLES.join(', ')}`;
+  const keyGiven = typeof keyId === 'string' && KEY_ID_PATTERN.test(keyId);
+  if (!keyGiven && (requireKey || keyId !== undefined)) {
+    return 'keyId must be the id of the actor’s API key (the <id> of vgl_<id>_<secret>)';
+  }
   if (
     comment !== undefined &&
     (typeof comment !== 'string' || comment.length > MAX_COMMENT_LENGTH)
@@ -204,16 +226,14 @@ function checkActor(actor: unknown, role: unknown, comment: unknown): string | n
   return null;
 }
 
-function checkDecisionShape(input: unknown): string | null {
+function checkDecisionShape(input: unknown, requireKey: boolean): string | null {
   if (typeof input !== 'object' || input === null) return 'decision input must be an object';
-  const { decision, actor, role, comment, acceptRiskDays, excludeFromLearning } = input as Record<
-    string,
-    unknown
-  >;
+  const { decision, actor, role, keyId, comment, acceptRiskDays, excludeFromLearning } =
+    input as Record<string, unknown>;
   if (!isOneOf(DECISIONS, decision)) {
     return `decision must be one of ${DECISIONS.join(', ')}`;
   }
-  const actorProblem = checkActor(actor, role, comment);
+  const actorProblem = checkActor(actor, role, keyId, comment, requireKey);
   if (actorProblem) return actorProblem;
   if (acceptRiskDays !== undefined) {
     if (decision !== 'accept_risk') return 'acceptRiskDays applies to accept_risk only';

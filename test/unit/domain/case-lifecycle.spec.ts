@@ -21,6 +21,9 @@ import {
   type DecisionFacts,
 } from '@vigil/domain';
 
+/** The id of an API key, as a decision names the actor's key. */
+const KEY_ID = 'k3x9q2m7a1b4';
+
 const AWAITING: readonly CaseStatus[] = ['awaiting_decision', 'escalated'];
 const NOT_AWAITING: readonly CaseStatus[] = ['open', 'triaging', 'remediating', 'resolved'];
 
@@ -201,7 +204,12 @@ describe('allowedDecisions', () => {
 });
 
 describe('refuseDecision', () => {
-  const valid = { decision: 'reject', actor: 'analyst@example.com', role: 'analyst' } as const;
+  const valid = {
+    decision: 'reject',
+    actor: 'analyst@example.com',
+    role: 'analyst',
+    keyId: KEY_ID,
+  } as const;
 
   describe('invalid shapes', () => {
     it.each([
@@ -390,6 +398,7 @@ describe('refuseDecision', () => {
           decision,
           actor: 'analyst@example.com',
           role: 'analyst',
+          keyId: KEY_ID,
           comment: 'checked with the owner',
         }),
       ).toBeNull();
@@ -403,6 +412,7 @@ describe('refuseDecision', () => {
             decision,
             actor: 'a',
             role: 'analyst',
+            keyId: KEY_ID,
           }),
         ).toBeNull();
       },
@@ -425,6 +435,7 @@ describe('refuseDecision', () => {
                 decision,
                 actor: 'a',
                 role: 'admin',
+                keyId: KEY_ID,
               });
               expect({ status, capabilities, decision, accepted: refusal === null }).toEqual({
                 status,
@@ -450,7 +461,7 @@ describe('who may decide', () => {
     actor: string,
     role: string,
     more: Record<string, unknown> = {},
-  ) => refuseDecision(facts, { decision, actor, role, ...more });
+  ) => refuseDecision(facts, { decision, actor, role, keyId: KEY_ID, ...more });
 
   it.each(['ingest', 'auditor'])('refuses the %s role any decision', (role) => {
     for (const decision of DECISIONS) {
@@ -527,7 +538,7 @@ describe('who may decide', () => {
 });
 
 describe('refuseRemediationRequest', () => {
-  const request = { playbookId: 'revoke-scope', actor: 'ana', role: 'analyst' };
+  const request = { playbookId: 'revoke-scope', actor: 'ana', role: 'analyst', keyId: KEY_ID };
 
   it('takes a request from an analyst or admin on a case awaiting a decision', () => {
     expect(refuseRemediationRequest('awaiting_decision', request)).toBeNull();
@@ -545,6 +556,39 @@ describe('refuseRemediationRequest', () => {
       refuseRemediationRequest('awaiting_decision', { ...request, playbookId: 'A B' })?.type,
     ).toBe(DECISION_REJECTIONS.invalid);
     expect(refuseRemediationRequest('awaiting_decision', null)?.type).toBe(
+      DECISION_REJECTIONS.invalid,
+    );
+  });
+});
+
+describe('the actor’s key on a decision', () => {
+  const facts = factsOf('awaiting_decision', ALL_CAPABILITIES);
+  const decision = { decision: 'reject', actor: 'ana@example.com', role: 'analyst' } as const;
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['a whole key', 'vgl_k3x9q2m7a1b4_Q8vN2pX7rT4wY1zB6mK9cF3hJ5dL0sA2g'],
+    ['upper case', 'K3X9Q2M7A1B4'],
+    ['a number', 7],
+  ])('a validator refuses a keyId that is %s', (_label, keyId) => {
+    expect(refuseDecision(facts, { ...decision, keyId })).toEqual({
+      type: DECISION_REJECTIONS.invalid,
+      message: expect.stringContaining('keyId must be the id'),
+    });
+    expect(
+      refuseRemediationRequest('awaiting_decision', {
+        playbookId: 'revoke-scope',
+        ...decision,
+        keyId,
+      })?.type,
+    ).toBe(DECISION_REJECTIONS.invalid);
+  });
+
+  it('judges a decision from before keys again without one, but never a malformed key', () => {
+    expect(refuseDecision(facts, decision, { requireKey: false })).toBeNull();
+    expect(refuseDecision(facts, { ...decision, keyId: KEY_ID }, { requireKey: false })).toBeNull();
+    expect(refuseDecision(facts, { ...decision, keyId: 'X' }, { requireKey: false })?.type).toBe(
       DECISION_REJECTIONS.invalid,
     );
   });

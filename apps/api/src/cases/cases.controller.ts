@@ -16,7 +16,8 @@ import { CaseDto, CaseListDto } from './dto/case.dto';
 import { CommentDto, DecisionDto, RemediationRequestDto } from './dto/decision.dto';
 import { ListCasesQuery } from './dto/list-cases.query';
 import { OcsfDetectionFindingDto } from './dto/ocsf-finding.dto';
-import { Roles, CASE_READERS } from '../auth/roles';
+import type { Principal } from '@vigil/contracts';
+import { CASE_READERS, CurrentPrincipal, Roles } from '../auth/roles';
 
 const CASE_ID_PARAM = {
   name: 'id',
@@ -77,8 +78,12 @@ export class CasesController {
   @ApiParam(CASE_ID_PARAM)
   @ApiOkResponse({ type: CaseDto })
   @ApiErrorResponses(400, 404, 409, 415, 503)
-  decide(@Param('id') id: string, @Body() body: DecisionDto): Promise<CaseDto> {
-    return this.cases.decide(id, body) as unknown as Promise<CaseDto>;
+  decide(
+    @Param('id') id: string,
+    @Body() body: DecisionDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CaseDto> {
+    return this.cases.decide(id, body, principal) as unknown as Promise<CaseDto>;
   }
 
   @Post(':id/remediation-requests')
@@ -95,8 +100,9 @@ export class CasesController {
   requestRemediation(
     @Param('id') id: string,
     @Body() body: RemediationRequestDto,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<CaseDto> {
-    return this.cases.requestRemediation(id, body) as unknown as Promise<CaseDto>;
+    return this.cases.requestRemediation(id, body, principal) as unknown as Promise<CaseDto>;
   }
 
   @Post(':id/comments')
@@ -105,7 +111,11 @@ export class CasesController {
   @ApiOperation({ summary: "Comment on a case (a signal; it shows in the case's timeline)" })
   @ApiParam(CASE_ID_PARAM)
   @ApiErrorResponses(400, 404, 409, 415, 503)
-  async comment(@Param('id') id: string, @Body() body: CommentDto): Promise<void> {
-    await this.cases.comment(id, body);
+  async comment(
+    @Param('id') id: string,
+    @Body() body: CommentDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
+    await this.cases.comment(id, body, principal);
   }
 }

@@ -1,3 +1,4 @@
+import type { Principal } from '@vigil/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   WorkflowNotFoundError,
@@ -18,7 +19,6 @@ import {
 } from '@vigil/contracts';
 import { FINGERPRINT_PATTERN } from '@vigil/domain';
 import { withTimeout } from '@vigil/temporal';
-import { API_ACTOR } from '../common/actor';
 import { ApiError } from '../common/api-error';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module';
 import { asUnavailable, isNotFound } from '../temporal/temporal-errors';
@@ -54,12 +54,13 @@ export class CasesService {
     return viewOfState(state, new Date());
   }
 
-  async decide(id: string, dto: DecisionDto): Promise<CaseView> {
+  async decide(id: string, dto: DecisionDto, by: Principal): Promise<CaseView> {
     const location = await this.locateOpen(id);
     const input: DecisionInput = {
       decision: dto.decision,
-      actor: dto.actor ?? API_ACTOR,
-      role: dto.role ?? 'analyst',
+      actor: by.actor,
+      role: by.role,
+      keyId: by.keyId,
       ...(dto.comment !== undefined ? { comment: dto.comment } : {}),
       ...(dto.acceptRiskDays !== undefined ? { acceptRiskDays: dto.acceptRiskDays } : {}),
       ...(dto.excludeFromLearning !== undefined
@@ -79,12 +80,17 @@ export class CasesService {
   }
 
   /** Proposes a playbook for approval; whoever proposes it cannot approve it. */
-  async requestRemediation(id: string, dto: RemediationRequestDto): Promise<CaseView> {
+  async requestRemediation(
+    id: string,
+    dto: RemediationRequestDto,
+    by: Principal,
+  ): Promise<CaseView> {
     const location = await this.locateOpen(id);
     const input: RemediationRequestInput = {
       playbookId: dto.playbookId,
-      actor: dto.actor ?? API_ACTOR,
-      role: dto.role ?? 'analyst',
+      actor: by.actor,
+      role: by.role,
+      keyId: by.keyId,
       ...(dto.comment !== undefined ? { comment: dto.comment } : {}),
     };
     try {
@@ -98,11 +104,11 @@ export class CasesService {
   }
 
   /** Adds a comment to the case's timeline (a signal: accepted once Temporal has it). */
-  async comment(id: string, dto: CommentDto): Promise<void> {
+  async comment(id: string, dto: CommentDto, by: Principal): Promise<void> {
     const location = await this.locateOpen(id);
     await this.guard(() =>
       this.handleOf(location).signal(commentSignal, {
-        actor: dto.actor ?? API_ACTOR,
+        actor: by.actor,
         text: dto.text,
       }),
     );
@@ -134,6 +140,9 @@ export class CasesService {
       if (type === DECISION_REJECTIONS.invalid) return ApiError.validation('body', message);
       if (type === DECISION_REJECTIONS.roleNotAllowed) {
         return new ApiError(403, 'role_not_allowed', message);
+      }
+      if (type === DECISION_REJECTIONS.actorUnverified) {
+        return new ApiError(403, 'actor_not_verified', message);
       }
       if (type === DECISION_REJECTIONS.sameActor) {
         return ApiError.conflict('another_person_required', message);

@@ -18,11 +18,11 @@ import {
   type DetectorKind,
 } from '@vigil/domain';
 import { TuningStore } from '@vigil/persistence';
-import { API_ACTOR } from '../common/actor';
+import type { Principal } from '@vigil/contracts';
 import { ApiError } from '../common/api-error';
 import { ApiErrorResponses } from '../common/openapi';
 import { ThresholdCache } from './threshold-cache';
-import { Roles, CONFIG_READERS } from '../auth/roles';
+import { CONFIG_READERS, CurrentPrincipal, Roles } from '../auth/roles';
 
 export class ThresholdDto {
   @ApiProperty({ minimum: 0, maximum: 1, example: 0.6 })
@@ -122,11 +122,12 @@ export class DetectorsController {
   async setThreshold(
     @Param('kind') kind: string,
     @Body() body: ThresholdDto,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<DetectorDto> {
     if (!(DETECTOR_KINDS as readonly string[]).includes(kind)) {
       throw ApiError.notFound('detector_not_found', `no detector ${kind}; see GET /v1/detectors`);
     }
-    await this.thresholds.set(kind as DetectorKind, body.threshold, API_ACTOR);
+    await this.thresholds.set(kind as DetectorKind, body.threshold, principal.actor);
     return describe(kind as DetectorKind, await this.facts());
   }
 }

@@ -8,7 +8,6 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/openapi';
 import {
-  ActivatePolicySetDto,
   EvaluatePolicyDto,
   EvaluationDto,
   PolicySetDto,
@@ -17,7 +16,8 @@ import {
   PublishPolicySetDto,
 } from './dto/policy-set.dto';
 import { PoliciesService } from './policies.service';
-import { Roles, CONFIG_READERS } from '../auth/roles';
+import type { Principal } from '@vigil/contracts';
+import { CONFIG_READERS, CurrentPrincipal, Roles } from '../auth/roles';
 
 const VERSION_PARAM = { name: 'version', example: 2 };
 
@@ -66,8 +66,11 @@ export class PoliciesController {
   })
   @ApiCreatedResponse({ type: PolicySetDto })
   @ApiErrorResponses(400, 415, 422)
-  publish(@Body() body: PublishPolicySetDto): Promise<PolicySetDto> {
-    return this.policies.publish(body);
+  publish(
+    @Body() body: PublishPolicySetDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<PolicySetDto> {
+    return this.policies.publish(body, principal.actor);
   }
 
   @Post(':version/activate')
@@ -82,9 +85,9 @@ export class PoliciesController {
   @ApiErrorResponses(400, 404, 422)
   activate(
     @Param() params: PolicyVersionParam,
-    @Body() body: ActivatePolicySetDto,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<PolicySetDto> {
-    return this.policies.activate(params.version, body.actor);
+    return this.policies.activate(params.version, principal.actor);
   }
 
   @Post('evaluate')

@@ -8,7 +8,6 @@ import {
   type PolicyActivation,
   type PolicySetRecord,
 } from '@vigil/persistence';
-import { API_ACTOR } from '../common/actor';
 import { ApiError } from '../common/api-error';
 import { AgentDirectory } from './agent-directory';
 import { compilePolicySet, type CompiledPolicySet, type PolicyDiagnostic } from './cedar';
@@ -63,12 +62,12 @@ export class PoliciesService {
   }
 
   /** Validates the set against its schema and stores it as the next version (422 if invalid). */
-  async publish(dto: PublishPolicySetDto): Promise<PolicySetDto> {
+  async publish(dto: PublishPolicySetDto, actor: string): Promise<PolicySetDto> {
     const source = { schema: dto.schema, policies: dto.policies };
     const checked = compileOrReject(source);
     const activate = dto.activate ?? true;
     const { set, activation } = await this.store.publish(source, {
-      actor: dto.actor ?? API_ACTOR,
+      actor,
       comment: dto.comment ?? '',
       activate,
     });
@@ -77,14 +76,14 @@ export class PoliciesService {
   }
 
   /** Makes a stored version active again (a rollback, or a set published inactive). */
-  async activate(version: number, actor: string | undefined): Promise<PolicySetDto> {
+  async activate(version: number, actor: string): Promise<PolicySetDto> {
     const set = await this.store.get(version);
     if (!set) throw ApiError.notFound('policy_set_not_found', `no policy set version ${version}`);
     // A version stored by another release may not compile here: refuse rather than break.
     const compiled = compileOrReject(set);
     let activation: PolicyActivation;
     try {
-      activation = await this.store.activate(version, actor ?? API_ACTOR);
+      activation = await this.store.activate(version, actor);
     } catch (error) {
       if (error instanceof PolicyVersionNotFoundError) {
         throw ApiError.notFound('policy_set_not_found', error.message);

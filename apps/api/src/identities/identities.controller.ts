@@ -19,7 +19,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { API_ACTOR } from '../common/actor';
+import type { Principal } from '@vigil/contracts';
 import type { BatchBody } from '../common/batch-body';
 import { ApiErrorResponses } from '../common/openapi';
 import { IdentityDto } from './dto/identity.dto';
@@ -32,7 +32,7 @@ import {
 import { ListIdentitiesQuery } from './dto/list-identities.query';
 import type { BaselineView } from './baseline-view';
 import { IdentitiesService } from './identities.service';
-import { Roles, CONFIG_READERS } from '../auth/roles';
+import { CONFIG_READERS, CurrentPrincipal, Roles } from '../auth/roles';
 
 @ApiTags('identities')
 @Controller('v1/identities')
@@ -61,8 +61,11 @@ export class IdentitiesController {
   @ApiBody({ schema: { type: 'array', items: { type: 'object' } } })
   @ApiOkResponse({ type: ImportResultDto })
   @ApiErrorResponses(400, 413, 415)
-  import(@Body() body: BatchBody): Promise<ImportResultDto> {
-    return this.identities.import(body.text, body.format, API_ACTOR);
+  import(
+    @Body() body: BatchBody,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ImportResultDto> {
+    return this.identities.import(body.text, body.format, principal.actor);
   }
 
   @Get(':id')
@@ -96,9 +99,10 @@ export class IdentitiesController {
   async put(
     @Param('id') id: string,
     @Body() body: IdentityDto,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) res: Response,
   ): Promise<IdentityResponseDto> {
-    const { identity, created } = await this.identities.put(id, body, API_ACTOR);
+    const { identity, created } = await this.identities.put(id, body, principal.actor);
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return identityResponse(identity);
   }

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { SEVERITIES } from '@vigil/contracts';
-import { API_ACTOR } from '../common/actor';
+import type { Principal } from '@vigil/contracts';
 import { ApiErrorResponses } from '../common/openapi';
 import {
   EscalationPolicyDto,
@@ -10,7 +10,7 @@ import {
   escalationPolicyResponse,
 } from './dto/escalation-policy.dto';
 import { PlaybooksService } from './playbooks.service';
-import { Roles, CONFIG_READERS } from '../auth/roles';
+import { CONFIG_READERS, CurrentPrincipal, Roles } from '../auth/roles';
 
 const SEVERITY_PARAM = { name: 'severity', enum: SEVERITIES };
 
@@ -41,8 +41,11 @@ export class EscalationPoliciesController {
   async put(
     @Param('severity') severity: string,
     @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<EscalationPolicyDto> {
-    return escalationPolicyResponse(await this.playbooks.putPolicy(severity, body, API_ACTOR));
+    return escalationPolicyResponse(
+      await this.playbooks.putPolicy(severity, body, principal.actor),
+    );
   }
 
   @Delete(':severity')

@@ -10,7 +10,7 @@ import {
 import type { Response } from 'express';
 import { IDENTITY_ID_PATTERN } from '@vigil/domain';
 import { IdentityStore } from '@vigil/persistence';
-import { API_ACTOR } from '../common/actor';
+import type { Principal } from '@vigil/contracts';
 import { ApiError } from '../common/api-error';
 import { ApiErrorResponses } from '../common/openapi';
 import {
@@ -24,7 +24,7 @@ import { PlaybookVersionQuery } from './dto/playbook-version.query';
 import { PlaybookPreviewDto, PreviewQuery } from './dto/preview.dto';
 import { PlaybookPreviewService } from './playbook-preview.service';
 import { PlaybooksService } from './playbooks.service';
-import { Roles, CONFIG_READERS } from '../auth/roles';
+import { CONFIG_READERS, CurrentPrincipal, Roles } from '../auth/roles';
 
 const PLAYBOOK_ID_PARAM = { name: 'id', example: 'revoke-scope' };
 
@@ -81,9 +81,10 @@ export class PlaybooksController {
   async put(
     @Param('id') id: string,
     @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PlaybookDto> {
-    const { record, created } = await this.playbooks.put(id, body, API_ACTOR);
+    const { record, created } = await this.playbooks.put(id, body, principal.actor);
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return playbookResponse(record);
   }

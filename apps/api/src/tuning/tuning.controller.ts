@@ -9,17 +9,16 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { TuningReplay, TuningRun } from '@vigil/contracts';
-import { API_ACTOR } from '../common/actor';
 import { ApiErrorResponses } from '../common/openapi';
 import {
   ListRunsQuery,
   ReplayRequestDto,
-  RevertRequestDto,
   TuningRunRequestDto,
   VerdictExclusionDto,
 } from './tuning.dto';
 import { TuningService } from './tuning.service';
-import { Roles, CONFIG_READERS } from '../auth/roles';
+import type { Principal } from '@vigil/contracts';
+import { CONFIG_READERS, CurrentPrincipal, Roles } from '../auth/roles';
 
 const RUN_DESCRIPTION =
   'A run record: inputs (verdicts read, new, excluded), thresholds moved with before/after, precision and reason, detectors left alone and why, allowances added and expired, and the revert if any.';
@@ -40,9 +39,10 @@ export class TuningController {
   @ApiErrorResponses(400, 503)
   async run(
     @Body() body: TuningRunRequestDto,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TuningRun | { id: string; status: 'running' }> {
-    const started = await this.tuning.startRun(body);
+    const started = await this.tuning.startRun(body, principal.actor);
     if (started.done) {
       res.status(201);
       return started.run;
@@ -79,8 +79,8 @@ export class TuningController {
   })
   @ApiOkResponse({ description: 'The run, with status reverted and the revert record.' })
   @ApiErrorResponses(400, 404, 409)
-  revert(@Param('id') id: string, @Body() body: RevertRequestDto): Promise<TuningRun> {
-    return this.tuning.revert(id, body.actor ?? API_ACTOR);
+  revert(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<TuningRun> {
+    return this.tuning.revert(id, principal.actor);
   }
 
   @Put('verdicts/:caseId/exclusion')
@@ -107,8 +107,11 @@ export class TuningController {
   })
   @ApiAcceptedResponse({ description: 'The replay, running.' })
   @ApiErrorResponses(400, 503)
-  startReplay(@Body() body: ReplayRequestDto): Promise<TuningReplay> {
-    return this.tuning.startReplay(body);
+  startReplay(
+    @Body() body: ReplayRequestDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TuningReplay> {
+    return this.tuning.startReplay(body, principal.actor);
   }
 
   @Get('replays/:id')

@@ -9,12 +9,10 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Length,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
-import { MAX_ACTOR_LENGTH } from '@vigil/domain';
 
 export class TuningRunRequestDto {
   @ApiPropertyOptional({
@@ -31,23 +29,6 @@ export class TuningRunRequestDto {
   @Min(0.05)
   @Max(1)
   targetPrecision?: number;
-
-  @ApiPropertyOptional({
-    description: 'Who asks for the run; recorded on it.',
-    example: 'alice@example.com',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_ACTOR_LENGTH)
-  actor?: string;
-}
-
-export class RevertRequestDto {
-  @ApiPropertyOptional({ description: 'Who reverts the run; recorded on it.' })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_ACTOR_LENGTH)
-  actor?: string;
 }
 
 export class ListRunsQuery {
@@ -109,12 +90,6 @@ export class ReplayRequestDto {
   @ApiProperty({ type: ThresholdSetDto, description: 'The candidate threshold set.' })
   @IsObject({ message: 'thresholds must be an object' })
   thresholds!: ThresholdSetDto;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_ACTOR_LENGTH)
-  actor?: string;
 }
 
 export class VerdictExclusionDto {

@@ -26,7 +26,6 @@ import {
   TuningStore,
 } from '@vigil/persistence';
 import { withTimeout } from '@vigil/temporal';
-import { API_ACTOR } from '../common/actor';
 import { ApiError } from '../common/api-error';
 import { ThresholdCache } from '../detectors/threshold-cache';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module';
@@ -53,11 +52,12 @@ export class TuningService {
   /** Starts a run and waits for it briefly: the run when done, else its id (still running). */
   async startRun(
     dto: TuningRunRequestDto,
+    actor: string,
   ): Promise<{ done: true; run: TuningRun } | { done: false; id: string }> {
     const id = `tuning-manual-${randomUUID()}`;
     const input: TuningRunInput = {
       trigger: 'manual',
-      requestedBy: dto.actor ?? API_ACTOR,
+      requestedBy: actor,
       ...(dto.targetPrecision !== undefined ? { targetPrecision: dto.targetPrecision } : {}),
     };
     const handle = await this.temporal(() =>
@@ -123,7 +123,7 @@ export class TuningService {
   }
 
   /** Validates and records a replay, then starts its workflow. */
-  async startReplay(dto: ReplayRequestDto): Promise<TuningReplay> {
+  async startReplay(dto: ReplayRequestDto, actor: string): Promise<TuningReplay> {
     const candidate = parseThresholdSet(dto.thresholds);
     const nowMs = Date.now();
     let events: TelemetryEvent[] | null = null;
@@ -167,7 +167,7 @@ export class TuningService {
       to,
       events,
       candidate,
-      requestedBy: dto.actor ?? API_ACTOR,
+      requestedBy: actor,
     };
     const id = `replay-${randomUUID()}`;
     const replay = await this.replays.create(id, request, total);

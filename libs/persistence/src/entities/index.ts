@@ -1,3 +1,4 @@
+import { ApiKeyEntity } from './api-key.entity';
 import {
   BaselineEntity,
   BaselineHourEntity,
@@ -39,6 +40,7 @@ export type { CaseRemediationRecord };
 export type { RemediationActionStatus, RemediationPhase, RestrictionKind };
 
 export {
+  ApiKeyEntity,
   BaselineEntity,
   BaselineHourEntity,
   BaselineLifecycleEntity,
@@ -94,4 +96,5 @@ export const ENTITIES = [
   DormancyMarkEntity,
   PolicySetEntity,
   PolicyActivationEntity,
+  ApiKeyEntity,
 ];

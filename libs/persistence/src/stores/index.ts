@@ -48,3 +48,11 @@ export { storedBaselineValue } from './stored-value';
 export { writeTransaction } from './sql';
 export { EventRetention, RETENTION_BATCH } from './event-retention';
 export { DormancyMarkStore, recentlyResolved, type StoredDormancyMark } from './sweep-stores';
+export {
+  ApiKeyNotFoundError,
+  ApiKeyRevokedError,
+  ApiKeyStore,
+  LastAdminKeyError,
+  type NewApiKey,
+  type StoredApiKey,
+} from './api-key-store';

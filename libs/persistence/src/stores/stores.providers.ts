@@ -12,12 +12,18 @@ import { RestrictionStore } from './restriction-store';
 import { ReplayStore, TuningStore } from './tuning-store';
 import { EventArchive } from './event-archive';
 import { PolicyStore } from './policy-store';
+import { ApiKeyStore } from './api-key-store';
 
 /**
  * The stores as Nest providers, built on the DataSource PersistenceModule registers. Add
  * them to a module's `providers` and inject them by class.
  */
 export const STORE_PROVIDERS: Provider[] = [
+  {
+    provide: ApiKeyStore,
+    useFactory: (ds: DataSource) => new ApiKeyStore(ds),
+    inject: [DataSource],
+  },
   {
     provide: ReplayStore,
     useFactory: (ds: DataSource) => new ReplayStore(ds),

@@ -11,28 +11,11 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { DECISIONS, ROLES, type Decision, type Role } from '@vigil/contracts';
-import { MAX_ACCEPT_RISK_DAYS, MAX_ACTOR_LENGTH, MAX_COMMENT_LENGTH } from '@vigil/domain';
+import { DECISIONS, type Decision } from '@vigil/contracts';
+import { MAX_ACCEPT_RISK_DAYS, MAX_COMMENT_LENGTH } from '@vigil/domain';
 
-/** Who acts and in which role; until API keys carry them, the request body does. */
-class ActorFields {
-  @ApiPropertyOptional({
-    description: 'Who acts (e-mail or user name); recorded on the case.',
-    maxLength: MAX_ACTOR_LENGTH,
-    example: 'alice@example.com',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_ACTOR_LENGTH)
-  actor?: string;
-
-  @ApiPropertyOptional({ enum: ROLES, default: 'analyst' })
-  @IsOptional()
-  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
-  role?: Role;
-}
-
-export class DecisionDto extends ActorFields {
+/** What is decided; who decides, and in which role, comes from the API key. */
+export class DecisionDto {
   @ApiProperty({ enum: DECISIONS, example: 'accept_risk' })
   @IsIn(DECISIONS, { message: `decision must be one of ${DECISIONS.join(', ')}` })
   decision!: Decision;
@@ -66,7 +49,7 @@ export class DecisionDto extends ActorFields {
   excludeFromLearning?: boolean;
 }
 
-export class RemediationRequestDto extends ActorFields {
+export class RemediationRequestDto {
   @ApiProperty({ example: 'revoke-scope', description: 'The playbook to propose for approval.' })
   @IsString()
   @Matches(/^[a-z0-9-]{1,64}$/, { message: 'playbookId must name a playbook' })
@@ -84,10 +67,4 @@ export class CommentDto {
   @IsString()
   @Length(1, MAX_COMMENT_LENGTH)
   text!: string;
-
-  @ApiPropertyOptional({ maxLength: MAX_ACTOR_LENGTH, example: 'alice@example.com' })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_ACTOR_LENGTH)
-  actor?: string;
 }

@@ -57,24 +57,10 @@ export class PublishPolicySetDto {
   @MaxLength(500, { message: 'comment must be at most 500 characters' })
   comment?: string;
 
-  @ApiPropertyOptional({ example: 'alice@example.com', description: 'Who publishes.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200, { message: 'actor must be at most 200 characters' })
-  actor?: string;
-
   @ApiPropertyOptional({ default: true, description: 'Make the new version the active one.' })
   @IsOptional()
   @IsBoolean({ message: 'activate must be true or false' })
   activate?: boolean;
-}
-
-export class ActivatePolicySetDto {
-  @ApiPropertyOptional({ example: 'alice@example.com' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200, { message: 'actor must be at most 200 characters' })
-  actor?: string;
 }
 
 export class PolicySetSummaryDto {

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthGuard } from './auth.guard';
+import { KeyAuthenticator } from './key-authenticator';
+import { KeysController } from './keys.controller';
+import { KeysService } from './keys.service';
+
+/** API keys, and the guard that checks one on every route that is not public. */
+@Module({
+  controllers: [KeysController],
+  providers: [KeyAuthenticator, KeysService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [KeysService, KeyAuthenticator],
+})
+export class AuthModule {}
