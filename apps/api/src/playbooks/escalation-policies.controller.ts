@@ -52,6 +52,6 @@ export class EscalationPoliciesController {
   @ApiOkResponse({ type: EscalationPolicyDto })
   @ApiErrorResponses(404)
   async reset(@Param('severity') severity: string): Promise<EscalationPolicyDto> {
-    return escalationPolicyResponse(await this.playbooks.resetPolicy(severity));
+    return escalationPolicyResponse(await this.playbooks.resetPolicy(severity, API_ACTOR));
   }
 }

@@ -1,3 +1,4 @@
+import { AuditHeadEntity, AuditLogEntity } from './audit.entity';
 import {
   BaselineEntity,
   BaselineHourEntity,
@@ -39,6 +40,8 @@ export type { CaseRemediationRecord };
 export type { RemediationActionStatus, RemediationPhase, RestrictionKind };
 
 export {
+  AuditHeadEntity,
+  AuditLogEntity,
   BaselineEntity,
   BaselineHourEntity,
   BaselineLifecycleEntity,
@@ -94,4 +97,6 @@ export const ENTITIES = [
   DormancyMarkEntity,
   PolicySetEntity,
   PolicyActivationEntity,
+  AuditLogEntity,
+  AuditHeadEntity,
 ];

@@ -48,3 +48,4 @@ export { storedBaselineValue } from './stored-value';
 export { writeTransaction } from './sql';
 export { EventRetention, RETENTION_BATCH } from './event-retention';
 export { DormancyMarkStore, recentlyResolved, type StoredDormancyMark } from './sweep-stores';
+export { AuditLog, type AuditEntry, type AuditRecord, type AuditVerification } from './audit-log';

@@ -12,12 +12,18 @@ import { RestrictionStore } from './restriction-store';
 import { ReplayStore, TuningStore } from './tuning-store';
 import { EventArchive } from './event-archive';
 import { PolicyStore } from './policy-store';
+import { AuditLog } from './audit-log';
 
 /**
  * The stores as Nest providers, built on the DataSource PersistenceModule registers. Add
  * them to a module's `providers` and inject them by class.
  */
 export const STORE_PROVIDERS: Provider[] = [
+  {
+    provide: AuditLog,
+    useFactory: (ds: DataSource) => new AuditLog(ds),
+    inject: [DataSource],
+  },
   {
     provide: ReplayStore,
     useFactory: (ds: DataSource) => new ReplayStore(ds),
