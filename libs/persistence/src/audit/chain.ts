@@ -70,6 +70,7 @@ function byCodeUnits(a: string, b: string): number {
 }
 
 // NUL and unpaired surrogates: PostgreSQL's text and jsonb cannot store them.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
