@@ -2,6 +2,7 @@ import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from 
 import type { RouteInfo } from '@nestjs/common/interfaces';
 import { ConfigModule } from '@vigil/config';
 import { PersistenceModule } from '@vigil/persistence';
+import { AuditModule } from './audit/audit.module';
 import { CasesModule } from './cases/cases.module';
 import { batchBodyMiddleware } from './common/batch-body';
 import { jsonBodyMiddleware } from './common/body-parsing';
@@ -39,6 +40,7 @@ const BATCH_ROUTES: RouteInfo[] = [
     TuningModule,
     GuardrailModule,
     SourcesModule,
+    AuditModule,
   ],
   controllers: [HealthController],
 })

@@ -11,3 +11,4 @@ export * from './sweeps';
 export * from './guardrail';
 export * from './sources';
 export * from './audit';
+export * from './reporting';
