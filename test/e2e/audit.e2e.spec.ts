@@ -259,6 +259,24 @@ describe(`audit log, exceptions export and control-effectiveness report on ${dat
     expect(empty).toMatchObject({ eventsObserved: 0, exceptions: 0, precision: null });
   });
 
+  it('documents its routes, their roles and both export formats in the OpenAPI document', async () => {
+    const { body: spec } = await http.get('/openapi.json').expect(200);
+    const exported = spec.paths['/v1/audit/exceptions'].get;
+    expect(Object.keys(exported.responses['200'].content).sort()).toEqual([
+      'application/json',
+      'text/csv',
+    ]);
+    expect(exported.responses['400']).toBeDefined();
+    for (const path of ['/v1/audit/verify', '/v1/audit/log', '/v1/reports/control-effectiveness']) {
+      const operation = spec.paths[path].get;
+      expect(operation.responses['200'].content['application/json'].schema.$ref).toMatch(
+        /^#\/components\/schemas\//,
+      );
+      expect(operation.security).toEqual([{ bearer: [] }]);
+      expect(operation.responses['403']).toBeDefined();
+    }
+  });
+
   it('refuses windows that are not one', async () => {
     const get = (query: string) => http.get(`/v1/audit/exceptions?${query}`).expect(400);
     expectError((await get(`from=yesterday&to=${to}`)).body, 'validation_failed', 'from');
