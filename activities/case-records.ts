@@ -7,8 +7,11 @@ import type {
   RecordCaseProgressInput,
   TimelineEntry,
 } from '@vigil/contracts';
+import { caseAuditAction, caseAuditKey } from '@vigil/domain';
 import {
   ALLOWANCE_VALUE_LENGTH,
+  AuditLog,
+  type AuditEntry,
   BaselineAllowanceEntity,
   CaseEntity,
   CaseOutcomeEntity,
@@ -23,19 +26,25 @@ export interface CaseRecordDeps {
 }
 
 /**
- * Writes a case's snapshot, timeline and outcome to the read model. Every write is keyed
- * (case id; case id + seq; revision), so a retried activity changes nothing twice.
+ * Writes a case's snapshot, timeline and outcome to the read model, and records each
+ * timeline entry and the outcome in the audit log in the same transaction. Every write is
+ * keyed (case id; case id + seq; revision), so a retried activity changes nothing twice.
  */
 export function createCaseRecordActivities(
   deps: CaseRecordDeps,
 ): Pick<CaseActivities, 'recordCaseProgress' | 'recordCaseOutcome'> {
   const now = deps.now ?? (() => new Date());
+  const audit = new AuditLog(deps.dataSource, { now });
 
   return {
     async recordCaseProgress({ snapshot, entries }: RecordCaseProgressInput): Promise<void> {
       await writeTransaction(deps.dataSource, async (manager) => {
         await upsertSnapshot(manager, snapshot, now());
         await insertEntries(manager, snapshot.caseId, entries);
+        await audit.appendMany(
+          entries.map((entry) => auditEntryOf(snapshot, entry)),
+          manager,
+        );
       });
     },
 
@@ -100,8 +109,48 @@ export function createCaseRecordActivities(
             .orIgnore()
             .execute();
         }
+        await audit.append(
+          {
+            actor: outcome.decidedBy,
+            action: 'case.outcome_recorded',
+            subjectType: 'case',
+            subjectId: outcome.caseId,
+            details: {
+              resolution: outcome.resolution,
+              disposition: outcome.disposition,
+              detector: feedback.detector,
+              identityId: feedback.identityId,
+              timeToResolveMs: Math.max(0, resolvedAt.getTime() - openedAt.getTime()),
+              excludedFromTuning: feedback.excluded === true,
+              ...(allowance ? { allowanceUntil: allowance.expiresAt.toISOString() } : {}),
+            },
+            key: `case-outcome:${outcome.caseId}`,
+            at: resolvedAt,
+          },
+          manager,
+        );
       });
     },
+  };
+}
+
+/** A timeline entry as an audit row; keyed by the entry's own (case id, seq). */
+function auditEntryOf(snapshot: CaseSnapshot, entry: TimelineEntry): AuditEntry {
+  return {
+    actor: entry.actor,
+    action: caseAuditAction(entry),
+    subjectType: 'case',
+    subjectId: snapshot.caseId,
+    details: {
+      seq: entry.seq,
+      type: entry.type,
+      summary: entry.summary.slice(0, 500),
+      identityId: snapshot.identityId,
+      kind: snapshot.kind,
+      detail: entry.detail,
+    },
+    key: caseAuditKey(snapshot.caseId, entry.seq),
+    at: new Date(entry.at),
   };
 }
 

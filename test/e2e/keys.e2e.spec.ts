@@ -81,6 +81,17 @@ describe(`API keys on ${database}`, () => {
     expect(active.body.keys.map((k: { id: string }) => k.id)).not.toContain(ana.keyId);
     const all = await admin.get('/v1/keys?includeRevoked=true').expect(200);
     expect(all.body.keys.map((k: { id: string }) => k.id)).toContain(ana.keyId);
+
+    // Both changes are in the audit log, with who made them, and without the secret.
+    const log = await admin.get('/v1/audit/log?limit=1000').expect(200);
+    const entries = JSON.stringify(log.body);
+    expect(entries).not.toContain(ana.key.split('_')[2]);
+    const ofKey = log.body.items.filter((e: { subjectId: string }) => e.subjectId === ana.keyId);
+    expect(ofKey).toEqual([
+      expect.objectContaining({ action: 'key.created', actor: 'bootstrap-admin' }),
+      expect.objectContaining({ action: 'key.revoked', actor: 'bootstrap-admin' }),
+    ]);
+    expect((await admin.get('/v1/audit/verify').expect(200)).body).toMatchObject({ ok: true });
   });
 
   it('refuses bad key requests with the field at fault', async () => {

@@ -3,6 +3,7 @@ import type { RouteInfo } from '@nestjs/common/interfaces';
 import { ConfigModule } from '@vigil/config';
 import { PersistenceModule } from '@vigil/persistence';
 import { AuthModule } from './auth/auth.module';
+import { AuditModule } from './audit/audit.module';
 import { CasesModule } from './cases/cases.module';
 import { batchBodyMiddleware } from './common/batch-body';
 import { jsonBodyMiddleware } from './common/body-parsing';
@@ -41,6 +42,7 @@ const BATCH_ROUTES: RouteInfo[] = [
     TuningModule,
     GuardrailModule,
     SourcesModule,
+    AuditModule,
   ],
   controllers: [HealthController],
 })

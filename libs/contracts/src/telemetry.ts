@@ -125,4 +125,6 @@ export interface RaisedException {
   readonly severity: Severity;
   readonly fingerprint: string;
   readonly eventId: string;
+  /** The detector's threshold the score crossed, as in force for this identity. */
+  readonly threshold?: number;
 }

@@ -10,3 +10,5 @@ export * from './tuning';
 export * from './sweeps';
 export * from './guardrail';
 export * from './sources';
+export * from './audit';
+export * from './reporting';

@@ -142,7 +142,9 @@ describe(`remediation stores on ${databaseName}`, () => {
       });
       expect((await store.get('low')).isDefault).toBe(true);
 
-      expect((await store.reset('medium')).policy).toEqual(DEFAULT_ESCALATION_POLICIES.medium);
+      expect((await store.reset('medium', 'ana@example.com')).policy).toEqual(
+        DEFAULT_ESCALATION_POLICIES.medium,
+      );
       expect(await store.policyFor('medium')).toEqual(DEFAULT_ESCALATION_POLICIES.medium);
     });
   });

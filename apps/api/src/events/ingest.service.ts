@@ -236,6 +236,7 @@ function reportOf(
       detector: deviation.kind,
       reason: deviation.reason,
       score: deviation.score,
+      threshold: first.threshold ?? null,
       value: deviation.value,
       dimension: deviationDimension(deviation),
       owasp: deviation.owasp,

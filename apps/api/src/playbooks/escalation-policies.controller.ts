@@ -54,7 +54,10 @@ export class EscalationPoliciesController {
   @ApiParam(SEVERITY_PARAM)
   @ApiOkResponse({ type: EscalationPolicyDto })
   @ApiErrorResponses(404)
-  async reset(@Param('severity') severity: string): Promise<EscalationPolicyDto> {
-    return escalationPolicyResponse(await this.playbooks.resetPolicy(severity));
+  async reset(
+    @Param('severity') severity: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<EscalationPolicyDto> {
+    return escalationPolicyResponse(await this.playbooks.resetPolicy(severity, principal.actor));
   }
 }

@@ -95,8 +95,8 @@ export class PlaybooksService {
     return this.policies.set(result.policy, actor);
   }
 
-  resetPolicy(severity: string): Promise<EscalationPolicyRecord> {
-    return this.policies.reset(knownSeverity(severity));
+  resetPolicy(severity: string, actor: string): Promise<EscalationPolicyRecord> {
+    return this.policies.reset(knownSeverity(severity), actor);
   }
 }
 

@@ -93,8 +93,12 @@ export class TuningController {
   })
   @ApiNoContentResponse()
   @ApiErrorResponses(400, 404)
-  async exclude(@Param('caseId') caseId: string, @Body() body: VerdictExclusionDto): Promise<void> {
-    await this.tuning.setExclusion(caseId, body.excluded, body.reason ?? null);
+  async exclude(
+    @Param('caseId') caseId: string,
+    @Body() body: VerdictExclusionDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
+    await this.tuning.setExclusion(caseId, body.excluded, body.reason ?? null, principal.actor);
   }
 
   @Post('replay')

@@ -116,8 +116,13 @@ export class TuningService {
     }
   }
 
-  async setExclusion(caseId: string, excluded: boolean, reason: string | null): Promise<void> {
-    if (!(await this.tuning.setExcluded(caseId, excluded, reason))) {
+  async setExclusion(
+    caseId: string,
+    excluded: boolean,
+    reason: string | null,
+    actor: string,
+  ): Promise<void> {
+    if (!(await this.tuning.setExcluded(caseId, excluded, reason, actor))) {
       throw ApiError.notFound('verdict_not_found', `no verdict for case ${caseId}`);
     }
   }

@@ -278,8 +278,10 @@ function collapse(kept: Deviation[]): Deviation[] {
 /** Thresholds, the cold-start rule, de-duplication within the event, severity, fingerprint. */
 export function raise(deviations: readonly Deviation[], options: RaiseOptions): RaisedException[] {
   const kept: Deviation[] = [];
+  const thresholdOf = (kind: Deviation['kind']) =>
+    options.thresholds[kind] ?? DEFAULT_THRESHOLDS[kind];
   for (const d of deviations) {
-    const threshold = options.thresholds[d.kind] ?? DEFAULT_THRESHOLDS[d.kind];
+    const threshold = thresholdOf(d.kind);
     if (d.score < threshold) continue;
     if (!passesColdStart(d, options)) continue;
     if (options.allowances?.allows(options.identity.id, d, options.eventTimeMs)) continue;
@@ -297,6 +299,7 @@ export function raise(deviations: readonly Deviation[], options: RaiseOptions): 
       options.eventTimeMs,
     ),
     eventId: options.eventId,
+    threshold: thresholdOf(deviation.kind),
   }));
 }
 

@@ -1,4 +1,5 @@
 import { ApiKeyEntity } from './api-key.entity';
+import { AuditHeadEntity, AuditLogEntity } from './audit.entity';
 import {
   BaselineEntity,
   BaselineHourEntity,
@@ -41,6 +42,8 @@ export type { RemediationActionStatus, RemediationPhase, RestrictionKind };
 
 export {
   ApiKeyEntity,
+  AuditHeadEntity,
+  AuditLogEntity,
   BaselineEntity,
   BaselineHourEntity,
   BaselineLifecycleEntity,
@@ -97,4 +100,6 @@ export const ENTITIES = [
   PolicySetEntity,
   PolicyActivationEntity,
   ApiKeyEntity,
+  AuditLogEntity,
+  AuditHeadEntity,
 ];

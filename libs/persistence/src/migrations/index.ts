@@ -7,6 +7,7 @@ import { CreateTuning1764676800000 } from './1764676800000-create-tuning';
 import { SweepsRetention1764763200000 } from './1764763200000-sweeps-retention';
 import { CreatePolicies1764590400000 } from './1764590400000-create-policies';
 import { CreateApiKeys1764806400000 } from './1764806400000-create-api-keys';
+import { CreateAuditLog1764849600000 } from './1764849600000-create-audit-log';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   CreateTuning1764676800000,
   SweepsRetention1764763200000,
   CreateApiKeys1764806400000,
+  CreateAuditLog1764849600000,
 ];

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ApiKeyView, Role } from '@vigil/contracts';
 import { ApiKeyEntity } from '../entities';
+import { AuditLog } from './audit-log';
 import { dialectOf, writeTransaction } from './sql';
 
 /** A stored key, with the hash its secret is checked against. */
@@ -51,10 +52,14 @@ export class LastAdminKeyError extends Error {
  * revocation; a revoked key stays listed, so what it did can still be attributed.
  */
 export class ApiKeyStore {
+  private readonly audit: AuditLog;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.audit = new AuditLog(dataSource, { now });
+  }
 
   async find(id: string): Promise<StoredApiKey | null> {
     const row = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id });
@@ -110,6 +115,17 @@ export class ApiKeyStore {
       row.revokedAt = this.now();
       row.revokedBy = by;
       await repository.update({ id }, { revokedAt: row.revokedAt, revokedBy: by });
+      await this.audit.append(
+        {
+          actor: by,
+          action: 'key.revoked',
+          subjectType: 'api_key',
+          subjectId: id,
+          details: { name: row.name, role: row.role },
+          at: row.revokedAt,
+        },
+        manager,
+      );
       return viewOf(row);
     });
   }
@@ -128,6 +144,18 @@ export class ApiKeyStore {
       revokedBy: null,
     };
     await manager.getRepository(ApiKeyEntity).insert(row);
+    // The id, name and role only: never the secret or its hash.
+    await this.audit.append(
+      {
+        actor: key.createdBy,
+        action: 'key.created',
+        subjectType: 'api_key',
+        subjectId: key.id,
+        details: { name: key.name, role: key.role },
+        at: row.createdAt,
+      },
+      manager,
+    );
     return viewOf(row);
   }
 }

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { SEVERITIES, type EscalationPolicy, type Severity } from '@vigil/contracts';
 import { DEFAULT_ESCALATION_POLICIES } from '@vigil/domain';
 import { EscalationPolicyEntity } from '../entities';
+import { AuditLog } from './audit-log';
 import { MultiRowInsert, writeTransaction } from './sql';
 
 /** A severity's escalation policy and where it comes from. */
@@ -53,21 +54,42 @@ export class EscalationPolicyStore {
       ['severity'],
       (['definition', 'updatedAt', 'updatedBy'] as const).map((p) => this.insert.replaced(p)),
     );
-    await writeTransaction(this.dataSource, (manager) =>
-      this.insert.run(
+    await writeTransaction(this.dataSource, async (manager) => {
+      await this.insert.run(
         manager,
         [{ severity: policy.severity, definition: policy, updatedAt, updatedBy: actor }],
         tail,
-      ),
-    );
+      );
+      await new AuditLog(this.dataSource).append(
+        {
+          actor,
+          action: 'escalation_policy.set',
+          subjectType: 'escalation_policy',
+          subjectId: policy.severity,
+          details: { definition: policy },
+          at: updatedAt,
+        },
+        manager,
+      );
+    });
     return { policy, isDefault: false, updatedAt, updatedBy: actor };
   }
 
   /** Goes back to the built-in default for the severity. */
-  async reset(severity: Severity): Promise<EscalationPolicyRecord> {
-    await writeTransaction(this.dataSource, (manager) =>
-      manager.delete(EscalationPolicyEntity, { severity }),
-    );
+  async reset(severity: Severity, actor: string): Promise<EscalationPolicyRecord> {
+    await writeTransaction(this.dataSource, async (manager) => {
+      await manager.delete(EscalationPolicyEntity, { severity });
+      await new AuditLog(this.dataSource).append(
+        {
+          actor,
+          action: 'escalation_policy.reset',
+          subjectType: 'escalation_policy',
+          subjectId: severity,
+          at: this.now(),
+        },
+        manager,
+      );
+    });
     return recordOf(severity, undefined);
   }
 }

@@ -1,6 +1,7 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { Identity, IdentityKind, IdentityPolicy, IdentityStatus } from '@vigil/contracts';
 import { IdentityEntity } from '../entities';
+import { AuditLog, type AuditEntry } from './audit-log';
 import { chunked, compare, MultiRowInsert, writeTransaction } from './sql';
 
 /** An identity as the inventory holds it: the declaration plus where and when it was recorded. */
@@ -77,11 +78,13 @@ const DECLARED = [
 /** The identity inventory. */
 export class IdentityStore {
   private readonly insert: MultiRowInsert<IdentityEntity>;
+  private readonly audit: AuditLog;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.audit = new AuditLog(dataSource, { now });
     this.insert = new MultiRowInsert(dataSource, IdentityEntity, [
       'id',
       'kind',
@@ -124,8 +127,10 @@ export class IdentityStore {
     { actor }: { actor: string },
   ): Promise<{ identity: StoredIdentity; created: boolean }> {
     const { row, created } = await writeTransaction(this.dataSource, async (manager) => {
-      const created = await this.write(manager, [rowOf(identity, actor, this.now(), false)]);
+      const written = rowOf(identity, actor, this.now(), false);
+      const created = await this.write(manager, [written]);
       const row = await manager.findOneByOrFail(IdentityEntity, { id: identity.id });
+      await this.audit.append(auditOf(written, created.has(written.id), actor), manager);
       return { row, created: created.size > 0 };
     });
     return { identity: identityOf(row), created };
@@ -145,7 +150,14 @@ export class IdentityStore {
     const rows = [...lastById.values()]
       .sort((a, b) => compare(a.id, b.id))
       .map((identity) => rowOf(identity, actor, now, false));
-    const created = await writeTransaction(this.dataSource, (manager) => this.write(manager, rows));
+    const created = await writeTransaction(this.dataSource, async (manager) => {
+      const created = await this.write(manager, rows);
+      await this.audit.appendMany(
+        rows.map((row) => auditOf(row, created.has(row.id), actor)),
+        manager,
+      );
+      return created;
+    });
     return { created: created.size, updated: rows.length - created.size };
   }
 
@@ -174,9 +186,14 @@ export class IdentityStore {
         true,
       ),
     );
-    const created = await writeTransaction(this.dataSource, (manager) =>
-      this.insertNew(manager, rows),
-    );
+    const created = await writeTransaction(this.dataSource, async (manager) => {
+      const created = await this.insertNew(manager, rows);
+      await this.audit.appendMany(
+        rows.filter((row) => created.has(row.id)).map((row) => auditOf(row, true, TELEMETRY_ACTOR)),
+        manager,
+      );
+      return created;
+    });
     return unique.filter((candidate) => created.has(candidate));
   }
 
@@ -238,6 +255,31 @@ export class IdentityStore {
       nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
     };
   }
+}
+
+/** A declaration written (or an identity registered from telemetry) as an audit row. */
+function auditOf(row: IdentityEntity, created: boolean, actor: string): AuditEntry {
+  return {
+    actor,
+    action: row.autoRegistered
+      ? 'identity.registered'
+      : created
+        ? 'identity.created'
+        : 'identity.updated',
+    subjectType: 'identity',
+    subjectId: row.id,
+    details: {
+      kind: row.kind,
+      owner: row.owner,
+      team: row.team,
+      vendor: row.vendor,
+      criticality: row.criticality,
+      environment: row.environment,
+      status: row.status,
+      policy: row.policy,
+    },
+    at: row.updatedAt,
+  };
 }
 
 function rowOf(

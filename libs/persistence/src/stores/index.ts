@@ -56,3 +56,4 @@ export {
   type NewApiKey,
   type StoredApiKey,
 } from './api-key-store';
+export { AuditLog, type AuditEntry, type AuditRecord, type AuditVerification } from './audit-log';

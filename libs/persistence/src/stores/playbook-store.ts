@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Playbook } from '@vigil/contracts';
 import { BUILT_IN_PLAYBOOKS } from '@vigil/domain';
 import { PlaybookEntity } from '../entities';
+import { AuditLog } from './audit-log';
 import { MultiRowInsert, writeTransaction } from './sql';
 
 /** Recorded as the author of a built-in playbook's version 1. */
@@ -152,6 +153,17 @@ export class PlaybookStore {
       if (!inserted.some((row) => Number(row.version) === next)) {
         throw new PlaybookVersionConflictError(playbook.id, playbook.version, next + 1);
       }
+      await new AuditLog(this.dataSource).append(
+        {
+          actor,
+          action: 'playbook.saved',
+          subjectType: 'playbook',
+          subjectId: playbook.id,
+          details: { version: next, definition: playbook },
+          at: createdAt,
+        },
+        manager,
+      );
     });
     return { playbook, builtIn: false, createdAt, createdBy: actor };
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PolicyActivationEntity, PolicySetEntity } from '../entities';
+import { AuditLog, type AuditEntry } from './audit-log';
 import { MultiRowInsert, writeTransaction } from './sql';
 
 /** The slot of the one activation row. */
@@ -58,11 +59,13 @@ export function policySetDigest(source: PolicySetSource): string {
 export class PolicyStore {
   private readonly insertSet: MultiRowInsert<PolicySetEntity>;
   private readonly insertActivation: MultiRowInsert<PolicyActivationEntity>;
+  private readonly audit: AuditLog;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.audit = new AuditLog(dataSource, { now });
     this.insertSet = new MultiRowInsert(dataSource, PolicySetEntity, [
       'version',
       'schema',
@@ -150,6 +153,7 @@ export class PolicyStore {
         );
         // Another publisher took this number between our read and our insert.
         if (inserted.length === 0) return null;
+        await this.audit.append(publishedEntry(row), manager);
         const activation = activate ? await this.point(manager, version, actor, createdAt) : null;
         return { set: recordOf(row), activation };
       });
@@ -178,26 +182,46 @@ export class PolicyStore {
     return writeTransaction(this.dataSource, async (manager) => {
       if ((await this.latestVersion(manager)) > 0) return false;
       const createdAt = this.now();
+      const row: PolicySetEntity = {
+        version: 1,
+        schema: source.schema,
+        policies: source.policies,
+        digest: policySetDigest(source),
+        comment: 'example policies loaded on first start',
+        createdAt,
+        createdBy: actor,
+      };
       const inserted = await this.insertSet.run(
         manager,
-        [
-          {
-            version: 1,
-            schema: source.schema,
-            policies: source.policies,
-            digest: policySetDigest(source),
-            comment: 'example policies loaded on first start',
-            createdAt,
-            createdBy: actor,
-          },
-        ],
+        [row],
         `${this.insertSet.onConflict(['version'])} ${this.insertSet.returning('version')}`,
       );
-      await this.insertActivation.run(
+      const activated = await this.insertActivation.run(
         manager,
         [{ slot: ACTIVE_SLOT, version: 1, activatedAt: createdAt, activatedBy: actor }],
-        this.insertActivation.onConflict(['slot']),
+        `${this.insertActivation.onConflict(['slot'])} ${this.insertActivation.returning('slot')}`,
       );
+      if (inserted.length > 0) {
+        await this.audit.appendMany(
+          [
+            { ...publishedEntry(row), key: 'policy-set:1:published' },
+            ...(activated.length > 0
+              ? [
+                  {
+                    actor,
+                    action: 'policy.activated',
+                    subjectType: 'policy_set',
+                    subjectId: '1',
+                    details: { version: 1, previousVersion: null },
+                    key: 'policy-set:1:seed-activation',
+                    at: createdAt,
+                  },
+                ]
+              : []),
+          ],
+          manager,
+        );
+      }
       return inserted.length > 0;
     });
   }
@@ -208,6 +232,7 @@ export class PolicyStore {
     actor: string,
     at: Date,
   ): Promise<PolicyActivation> {
+    const previous = await manager.findOneBy(PolicyActivationEntity, { slot: ACTIVE_SLOT });
     const row: PolicyActivationEntity = {
       slot: ACTIVE_SLOT,
       version,
@@ -226,6 +251,17 @@ export class PolicyStore {
         ],
       ),
     );
+    await this.audit.append(
+      {
+        actor,
+        action: 'policy.activated',
+        subjectType: 'policy_set',
+        subjectId: String(version),
+        details: { version, previousVersion: previous?.version ?? null },
+        at,
+      },
+      manager,
+    );
     return activationOf(row);
   }
 
@@ -236,6 +272,18 @@ export class PolicyStore {
       .getRawOne<{ latest: number | string | null }>();
     return raw?.latest === null || raw?.latest === undefined ? 0 : Number(raw.latest);
   }
+}
+
+/** A published version as an audit row: its digest identifies the content, which never changes. */
+function publishedEntry(row: PolicySetEntity): AuditEntry {
+  return {
+    actor: row.createdBy,
+    action: 'policy.published',
+    subjectType: 'policy_set',
+    subjectId: String(row.version),
+    details: { version: row.version, digest: row.digest, comment: row.comment },
+    at: row.createdAt,
+  };
 }
 
 function recordOf(row: PolicySetEntity): PolicySetRecord {

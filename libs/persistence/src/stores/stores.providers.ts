@@ -13,6 +13,7 @@ import { ReplayStore, TuningStore } from './tuning-store';
 import { EventArchive } from './event-archive';
 import { PolicyStore } from './policy-store';
 import { ApiKeyStore } from './api-key-store';
+import { AuditLog } from './audit-log';
 
 /**
  * The stores as Nest providers, built on the DataSource PersistenceModule registers. Add
@@ -22,6 +23,11 @@ export const STORE_PROVIDERS: Provider[] = [
   {
     provide: ApiKeyStore,
     useFactory: (ds: DataSource) => new ApiKeyStore(ds),
+    inject: [DataSource],
+  },
+  {
+    provide: AuditLog,
+    useFactory: (ds: DataSource) => new AuditLog(ds),
     inject: [DataSource],
   },
   {

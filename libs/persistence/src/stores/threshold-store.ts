@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { DetectorThresholdEntity } from '../entities';
+import { AuditLog } from './audit-log';
 import { MultiRowInsert, writeTransaction } from './sql';
 
 /** A threshold outside [0, 1], the range detector scores live in. */
@@ -47,12 +48,21 @@ export class ThresholdStore {
       ['detector'],
       (['threshold', 'updatedAt', 'updatedBy'] as const).map((p) => this.insert.replaced(p)),
     );
-    await writeTransaction(this.dataSource, (manager) =>
-      this.insert.run(
+    const updatedAt = this.now();
+    await writeTransaction(this.dataSource, async (manager) => {
+      const before = await manager.findOneBy(DetectorThresholdEntity, { detector });
+      await this.insert.run(manager, [{ detector, threshold, updatedAt, updatedBy: actor }], tail);
+      await new AuditLog(this.dataSource).append(
+        {
+          actor,
+          action: 'threshold.set',
+          subjectType: 'detector',
+          subjectId: detector,
+          details: { threshold, previous: before?.threshold ?? null },
+          at: updatedAt,
+        },
         manager,
-        [{ detector, threshold, updatedAt: this.now(), updatedBy: actor }],
-        tail,
-      ),
-    );
+      );
+    });
   }
 }

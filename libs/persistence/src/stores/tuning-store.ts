@@ -23,6 +23,7 @@ import {
   TuningRunEntity,
 } from '../entities';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AuditLog } from './audit-log';
 import { writeTransaction } from './sql';
 
 /** Stored threshold overrides: per detector, and per identity kind. */
@@ -99,10 +100,14 @@ function rowOfAllowance(allowance: Allowance): BaselineAllowanceEntity {
  * transaction keyed by its id: applying the same run twice changes nothing the second time.
  */
 export class TuningStore {
+  private readonly audit: AuditLog;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.audit = new AuditLog(dataSource, { now });
+  }
 
   async thresholds(): Promise<StoredThresholds> {
     const [global, byKind] = await Promise.all([
@@ -146,15 +151,31 @@ export class TuningStore {
   }
 
   /** Marks a verdict as bad data (left out of tuning), or takes the mark back. */
-  async setExcluded(caseId: string, excluded: boolean, reason: string | null): Promise<boolean> {
-    const result = await writeTransaction(this.dataSource, (manager) =>
-      manager.update(
+  async setExcluded(
+    caseId: string,
+    excluded: boolean,
+    reason: string | null,
+    actor: string,
+  ): Promise<boolean> {
+    return writeTransaction(this.dataSource, async (manager) => {
+      const result = await manager.update(
         DetectorFeedbackEntity,
         { caseId },
         { excluded, exclusionReason: excluded ? (reason?.slice(0, 500) ?? null) : null },
-      ),
-    );
-    return (result.affected ?? 0) > 0;
+      );
+      if ((result.affected ?? 0) === 0) return false;
+      await this.audit.append(
+        {
+          actor,
+          action: excluded ? 'tuning.verdict_excluded' : 'tuning.verdict_included',
+          subjectType: 'case',
+          subjectId: caseId,
+          details: { reason: excluded ? (reason?.slice(0, 500) ?? null) : null },
+        },
+        manager,
+      );
+      return true;
+    });
   }
 
   /** Cases opened since `since`, by exception kind. */
@@ -212,6 +233,18 @@ export class TuningStore {
           { endedAt, endReason: reason },
         );
       }
+      await this.audit.appendMany(
+        rows.map((row) => ({
+          actor: 'system',
+          action: 'tuning.allowance_ended',
+          subjectType: 'identity',
+          subjectId: row.identityId,
+          details: { allowanceId: row.id, caseId, reason, detector: row.detector },
+          key: `allowance:${row.id}:ended`,
+          at: endedAt,
+        })),
+        manager,
+      );
       return rows.map((row) => allowanceOf({ ...row, endedAt, endReason: reason }));
     });
   }
@@ -307,6 +340,25 @@ export class TuningStore {
         finishedAt: at,
         record: run,
       });
+      await this.audit.append(
+        {
+          actor: run.inputs.requestedBy,
+          action: 'tuning.run_applied',
+          subjectType: 'tuning_run',
+          subjectId: run.id,
+          details: {
+            trigger: run.inputs.trigger,
+            reason: run.reason,
+            thresholds: run.thresholds,
+            allowancesAdded: run.allowancesAdded.map((a) => a.id),
+            allowancesExpired: run.allowancesExpired.map((a) => a.id),
+            verdictsRead: write.consumedCaseIds.length,
+          },
+          key: `tuning-run:${run.id}`,
+          at,
+        },
+        manager,
+      );
       return run;
     });
   }
@@ -382,6 +434,18 @@ export class TuningStore {
         },
       };
       await manager.update(TuningRunEntity, { id }, { status: 'reverted', record });
+      await this.audit.append(
+        {
+          actor,
+          action: 'tuning.run_reverted',
+          subjectType: 'tuning_run',
+          subjectId: id,
+          details: { ...record.revert },
+          key: `tuning-run:${id}:reverted`,
+          at,
+        },
+        manager,
+      );
       return record;
     });
   }

@@ -1,0 +1,3 @@
+export * from './control-effectiveness';
+export * from './csv';
+export * from './frameworks';
