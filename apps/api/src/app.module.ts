@@ -1,6 +1,12 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { RouteInfo } from '@nestjs/common/interfaces';
-import { ConfigModule } from '@vigil/config';
+import {
+  ConfigModule,
+  VIGIL_CONFIG,
+  VIGIL_LOGGER,
+  loggerFor,
+  type VigilConfig,
+} from '@vigil/config';
 import { PersistenceModule } from '@vigil/persistence';
 import { CasesModule } from './cases/cases.module';
 import { batchBodyMiddleware } from './common/batch-body';
@@ -12,6 +18,7 @@ import { ExceptionsModule } from './exceptions/exceptions.module';
 import { GuardrailModule } from './guardrail/guardrail.module';
 import { HealthController } from './health/health.controller';
 import { IdentitiesModule } from './identities/identities.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
 import { SourcesModule } from './sources/sources.module';
 import { TemporalModule } from './temporal/temporal.module';
@@ -29,6 +36,7 @@ const BATCH_ROUTES: RouteInfo[] = [
   imports: [
     ConfigModule,
     PersistenceModule,
+    MetricsModule,
     TemporalModule,
     ExceptionsModule,
     CasesModule,
@@ -41,6 +49,13 @@ const BATCH_ROUTES: RouteInfo[] = [
     SourcesModule,
   ],
   controllers: [HealthController],
+  providers: [
+    {
+      provide: VIGIL_LOGGER,
+      useFactory: (config: VigilConfig) => loggerFor(config, 'api'),
+      inject: [VIGIL_CONFIG],
+    },
+  ],
 })
 export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -2,6 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApiError } from './api-error';
 import { sendError } from './error.filter';
+import { continueInRequestContext } from './request-id';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -28,6 +29,8 @@ export function jsonBodyMiddleware(limit: string = JSON_BODY_LIMIT) {
       );
       return;
     }
-    parse(req, res, (error?: unknown) => (error ? sendError(res, error) : next()));
+    parse(req, res, (error?: unknown) =>
+      error ? sendError(res, error) : continueInRequestContext(res, next),
+    );
   };
 }

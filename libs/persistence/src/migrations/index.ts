@@ -6,6 +6,7 @@ import { CreateRemediation1764504000000 } from './1764504000000-create-remediati
 import { CreateTuning1764676800000 } from './1764676800000-create-tuning';
 import { SweepsRetention1764763200000 } from './1764763200000-sweeps-retention';
 import { CreatePolicies1764590400000 } from './1764590400000-create-policies';
+import { CaseTimelineTypeIndex1764849600000 } from './1764849600000-case-timeline-type-index';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   CreatePolicies1764590400000,
   CreateTuning1764676800000,
   SweepsRetention1764763200000,
+  CaseTimelineTypeIndex1764849600000,
 ];

@@ -48,3 +48,10 @@ export { storedBaselineValue } from './stored-value';
 export { writeTransaction } from './sql';
 export { EventRetention, RETENTION_BATCH } from './event-retention';
 export { DormancyMarkStore, recentlyResolved, type StoredDormancyMark } from './sweep-stores';
+export {
+  CASE_SYSTEM_ACTOR,
+  CaseStatistics,
+  type CaseStatisticsSnapshot,
+  type DecidedBy,
+  type LatencyDistribution,
+} from './case-statistics';
