@@ -26,10 +26,10 @@ const REDACTED = '[redacted]';
 const SECRET_SHAPES: ReadonlyArray<[RegExp, string]> = [
   [/\bvgl_([A-Za-z0-9]{1,64})_[A-Za-z0-9_-]+/g, `vgl_$1_${REDACTED}`],
   [/\bvgl_[A-Za-z0-9]{16,}/g, `vgl_${REDACTED}`],
-  [/\b(Bearer|Basic)\s+[^\s"',;]+/gi, `$1 ${REDACTED}`],
+  [/\b(Bearer|Basic)\s+[^\s"'\\,;]+/gi, `$1 ${REDACTED}`],
   [/\bwhsec_[A-Za-z0-9+/=]+/g, `whsec_${REDACTED}`],
-  [/(hooks\.slack\.com\/(?:services|workflows|triggers)\/)[^\s"'<>]+/gi, `$1${REDACTED}`],
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s"'<>]*):[^@/\s"'<>]*@/gi, '$1:***@'],
+  [/(hooks\.slack\.com\/(?:services|workflows|triggers)\/)[^\s"'\\<>]+/gi, `$1${REDACTED}`],
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s"'\\<>]*):[^@/\s"'\\<>]*@/gi, '$1:***@'],
   [/("(?:proxy-)?authorization"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, `$1"${REDACTED}"`],
 ];
 

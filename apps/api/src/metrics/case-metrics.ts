@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, type Metric } from 'prom-client';
 import { CASE_STATUSES } from '@vigil/contracts';
 import { CaseStatistics, type CaseStatisticsSnapshot } from '@vigil/persistence';
 import { ApiMetrics } from './api-metrics';
@@ -13,48 +13,51 @@ export const DECISION_LATENCY_BUCKETS = [
   60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400, 172_800, 604_800,
 ];
 
-type HistogramValues = Awaited<ReturnType<Histogram<'decided_by'>['get']>>;
-type HistogramLabels = HistogramValues['values'][number]['labels'];
-
 const DECISION_LATENCY = {
   name: 'vigil_decision_latency_seconds',
   help: 'Time from a case starting to await a decision (tier-1 escalation) to its decision; decided_by="fail_safe" when every deadline passed.',
 } as const;
 
-/** A histogram whose buckets are counted by the database at scrape time. */
-class DecisionLatencyHistogram extends Histogram<'decided_by'> {
-  constructor(
-    private readonly read: () => Promise<CaseStatisticsSnapshot | null>,
-    registry: ApiMetrics['registry'],
-  ) {
-    super({
-      ...DECISION_LATENCY,
-      labelNames: ['decided_by'] as const,
-      buckets: DECISION_LATENCY_BUCKETS,
-      registers: [registry],
-    });
-  }
+/**
+ * A histogram whose buckets the database counts at scrape time: registered with the
+ * registry as a metric of its own, since prom-client's Histogram only counts observations
+ * made in this process.
+ */
+class DecisionLatencyHistogram {
+  readonly name = DECISION_LATENCY.name;
+  readonly help = DECISION_LATENCY.help;
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
 
-  override async get(): Promise<HistogramValues> {
+  constructor(private readonly read: () => Promise<CaseStatisticsSnapshot | null>) {}
+
+  async get() {
     const snapshot = await this.read();
-    const { name } = DECISION_LATENCY;
-    const values: HistogramValues['values'] = [];
+    const values: Array<{
+      metricName: string;
+      labels: Record<string, string | number>;
+      value: number;
+    }> = [];
     for (const [decidedBy, d] of snapshot?.decisionLatency ?? []) {
       const labels = { decided_by: decidedBy };
       const bucket = (le: number | string, value: number) =>
-        values.push({
-          metricName: `${name}_bucket`,
-          labels: { ...labels, le } as HistogramLabels,
-          value,
-        });
+        values.push({ metricName: `${this.name}_bucket`, labels: { ...labels, le }, value });
       DECISION_LATENCY_BUCKETS.forEach((le, i) => bucket(le, d.buckets[i] ?? 0));
       bucket('+Inf', d.count);
-      values.push({ metricName: `${name}_sum`, labels, value: d.sumSeconds });
-      values.push({ metricName: `${name}_count`, labels, value: d.count });
+      values.push({ metricName: `${this.name}_sum`, labels, value: d.sumSeconds });
+      values.push({ metricName: `${this.name}_count`, labels, value: d.count });
     }
-    // Nothing is observed in this process: the base answer carries the metric's name, help
-    // and type, and the values are the database's.
-    return { ...(await super.get()), values };
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      values,
+      aggregator: this.aggregator,
+    };
+  }
+
+  reset(): void {
+    // Nothing is kept in this process.
   }
 }
 
@@ -179,7 +182,7 @@ export class CaseMetrics {
       },
     });
 
-    new DecisionLatencyHistogram(read, metrics.registry);
+    metrics.registry.registerMetric(new DecisionLatencyHistogram(read) as unknown as Metric);
   }
 
   /** The current reading of the case tables, or null when the database failed. */
