@@ -155,6 +155,17 @@ describe(`metrics, hardening and logs end to end on ${database}`, () => {
     expect(after.get('process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
+  it('documents /metrics in the OpenAPI document as text for the auditor role', async () => {
+    const { body } = await http(api).get('/openapi.json').expect(200);
+    const operation = body.paths['/metrics'].get;
+    expect(Object.keys(operation.responses['200'].content)).toEqual(['text/plain']);
+    expect(operation.responses['200'].content['text/plain'].schema).toMatchObject({
+      type: 'string',
+    });
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403']));
+    expect(operation.security).toEqual([{ bearer: [] }]);
+  });
+
   it('sends security headers, no x-powered-by, and no CORS unless origins are configured', async () => {
     const res = await http(api)
       .get('/health/live')
