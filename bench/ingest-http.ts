@@ -19,6 +19,7 @@ import { loadConfig, type VigilConfig } from '@vigil/config';
 import { CASE_SEARCH_ATTRIBUTES } from '@vigil/contracts';
 import { createDataSource, migrate } from '@vigil/persistence';
 import { startApi } from '../test/support/api';
+import { TEST_ADMIN_KEY } from '../test/support/http';
 import { generateStream } from './generator';
 import { postgresScratch, sqliteScratch, type Scratch } from './scratch-database';
 
@@ -48,25 +49,12 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  const stream = generateStream({ seed: 7, identities: IDENTITIES, days: 21, maxEvents: EVENTS });
-  const bodies: string[] = [];
-  for (let i = 0; i < stream.events.length; i += BATCH) {
-    bodies.push(JSON.stringify(stream.events.slice(i, i + BATCH)));
-  }
-  const temporal = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: tools.ensureTemporalCli({ quiet: true }) },
-      ip: '127.0.0.1',
-      searchAttributes: [...CASE_SEARCH_ATTRIBUTES],
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
+  const { stream, bodies } = streamBodies(EVENTS, IDENTITIES);
+  const temporal = await startBenchTemporal();
   const postgres = process.env.DATABASE_URL;
   let run: Run;
   try {
-    const scratch = postgres
-      ? await postgresScratch(postgres, 'vigil_bench')
-      : await sqliteScratch();
+    const scratch = await benchDatabase();
     run = await measure(
       postgres ? 'postgres' : 'sqlite',
       scratch,
@@ -92,6 +80,51 @@ async function main(): Promise<void> {
   process.disconnect?.();
 }
 
+/** A Temporal dev server on loopback with Vigil's search attributes. */
+export function startBenchTemporal(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: tools.ensureTemporalCli({ quiet: true }) },
+      ip: '127.0.0.1',
+      searchAttributes: [...CASE_SEARCH_ATTRIBUTES],
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}
+
+/** A fresh, migrated database: SQLite, or on the PostgreSQL server DATABASE_URL names. */
+export async function benchDatabase(): Promise<Scratch> {
+  const postgres = process.env.DATABASE_URL;
+  const scratch = postgres ? await postgresScratch(postgres, 'vigil_bench') : await sqliteScratch();
+  const migrations = createDataSource(scratch.settings);
+  await migrations.initialize();
+  await migrate(migrations);
+  await migrations.destroy();
+  return scratch;
+}
+
+/** The API's configuration for a benchmark: quiet logs, the test admin key as its key. */
+export function benchApiConfig(settings: Scratch['settings'], address: string): VigilConfig {
+  const base = loadConfig({ LOG_LEVEL: 'error' });
+  return {
+    ...base,
+    auth: { ...base.auth, adminKey: TEST_ADMIN_KEY },
+    ingest: { baselineFlushMs: FLUSH_MS },
+    temporal: { ...base.temporal, address, taskQueue: `bench-${settings.type}` },
+    database: settings,
+  };
+}
+
+/** 1,000-event JSON bodies of the generated stream, and the identities it uses. */
+export function streamBodies(events: number, identities: number) {
+  const stream = generateStream({ seed: 7, identities, days: 21, maxEvents: events });
+  const bodies: string[] = [];
+  for (let i = 0; i < stream.events.length; i += BATCH) {
+    bodies.push(JSON.stringify(stream.events.slice(i, i + BATCH)));
+  }
+  return { stream, bodies };
+}
+
 async function measure(
   database: Run['database'],
   scratch: Scratch,
@@ -99,19 +132,7 @@ async function measure(
   identities: ReadonlyArray<{ id: string }>,
   bodies: readonly string[],
 ): Promise<Run> {
-  const migrations = createDataSource(scratch.settings);
-  await migrations.initialize();
-  await migrate(migrations);
-  await migrations.destroy();
-
-  const base = loadConfig({ LOG_LEVEL: 'error' });
-  const config: VigilConfig = {
-    ...base,
-    ingest: { baselineFlushMs: FLUSH_MS },
-    temporal: { ...base.temporal, address, taskQueue: `bench-${database}` },
-    database: scratch.settings,
-  };
-  const app: INestApplication = await startApi(config);
+  const app: INestApplication = await startApi(benchApiConfig(scratch.settings, address));
   await app.listen(0, '127.0.0.1');
   const url = `${await app.getUrl()}`.replace('[::1]', '127.0.0.1');
   try {
@@ -155,10 +176,10 @@ async function measure(
   }
 }
 
-async function post(url: string, body: string): Promise<unknown> {
+export async function post(url: string, body: string): Promise<unknown> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
     body,
     signal: AbortSignal.timeout(60_000),
   });
@@ -166,11 +187,13 @@ async function post(url: string, body: string): Promise<unknown> {
   return response.json();
 }
 
-function round(value: number): number {
+export function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -70,6 +70,7 @@ const ACCESS: Readonly<Record<string, readonly Role[] | 'public'>> = {
   'POST /v1/tuning/replay': [],
   'GET /v1/tuning/replays/:id': ['analyst', 'auditor'],
 
+  'GET /metrics': ['auditor'],
   'GET /v1/audit/verify': ['auditor'],
   'GET /v1/audit/log': ['auditor'],
   'GET /v1/audit/exceptions': ['auditor'],

@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { VIGIL_CONFIG, loadConfig, type DatabaseSettings, type VigilConfig } from '@vigil/config';
 import { AppModule } from '../../apps/api/src/app.module';
@@ -32,18 +32,23 @@ export function testConfig(overrides: {
 
 /**
  * The API exactly as main.ts builds it, with the given configuration; `customize` may
- * replace providers (a failing store, for a test of how the API copes).
+ * replace providers (a failing store, for a test of how the API copes), `logger` Nest's
+ * logger (errors only to the console by default).
  */
 export async function startApi(
   config: VigilConfig,
   customize: (builder: TestingModuleBuilder) => TestingModuleBuilder = (builder) => builder,
+  options: { readonly logger?: LoggerService } = {},
 ): Promise<INestApplication> {
   const moduleRef = await customize(
     Test.createTestingModule({ imports: [AppModule] })
       .overrideProvider(VIGIL_CONFIG)
       .useValue(config),
   ).compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] });
+  const app = moduleRef.createNestApplication({
+    bodyParser: false,
+    logger: options.logger ?? ['error'],
+  });
   configureApi(app);
   await app.init();
   await app.get(KeysService).bootstrap(config.auth.adminKey);

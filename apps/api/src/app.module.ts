@@ -1,6 +1,12 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { RouteInfo } from '@nestjs/common/interfaces';
-import { ConfigModule } from '@vigil/config';
+import {
+  ConfigModule,
+  VIGIL_CONFIG,
+  VIGIL_LOGGER,
+  loggerFor,
+  type VigilConfig,
+} from '@vigil/config';
 import { PersistenceModule } from '@vigil/persistence';
 import { AuthModule } from './auth/auth.module';
 import { AuditModule } from './audit/audit.module';
@@ -14,6 +20,7 @@ import { ExceptionsModule } from './exceptions/exceptions.module';
 import { GuardrailModule } from './guardrail/guardrail.module';
 import { HealthController } from './health/health.controller';
 import { IdentitiesModule } from './identities/identities.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
 import { SourcesModule } from './sources/sources.module';
 import { TemporalModule } from './temporal/temporal.module';
@@ -31,6 +38,7 @@ const BATCH_ROUTES: RouteInfo[] = [
   imports: [
     ConfigModule,
     PersistenceModule,
+    MetricsModule,
     TemporalModule,
     AuthModule,
     ExceptionsModule,
@@ -45,6 +53,13 @@ const BATCH_ROUTES: RouteInfo[] = [
     AuditModule,
   ],
   controllers: [HealthController],
+  providers: [
+    {
+      provide: VIGIL_LOGGER,
+      useFactory: (config: VigilConfig) => loggerFor(config, 'api'),
+      inject: [VIGIL_CONFIG],
+    },
+  ],
 })
 export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

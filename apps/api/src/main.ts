@@ -2,13 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import {
-  VIGIL_CONFIG,
-  loadConfig,
-  nestLogLevels,
-  redactUrl,
-  type VigilConfig,
-} from '@vigil/config';
+import { VIGIL_CONFIG, redactUrl, type VigilConfig } from '@vigil/config';
 import { migrate } from '@vigil/persistence';
 import { createApi } from './app';
 import { KeysService } from './auth/keys.service';
@@ -16,7 +10,7 @@ import { PolicyEngine } from './guardrail/policy-engine';
 
 async function main(): Promise<void> {
   const logger = new Logger('api');
-  const app = await createApi({ logger: nestLogLevels(loadConfig().logLevel) });
+  const app = await createApi();
   const config = app.get<VigilConfig>(VIGIL_CONFIG);
   const applied = await migrate(app.get<DataSource>(getDataSourceToken()));
   if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);

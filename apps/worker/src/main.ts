@@ -1,15 +1,16 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig, nestLogLevels } from '@vigil/config';
+import { JsonNestLogger, loadConfig, loggerFor } from '@vigil/config';
 import { installTemporalRuntime } from './temporal-runtime';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
-  const { logLevel } = loadConfig();
-  installTemporalRuntime(logLevel);
+  const config = loadConfig();
+  const logger = loggerFor(config, 'worker');
+  installTemporalRuntime(config.logLevel, logger);
   const app = await NestFactory.createApplicationContext(WorkerModule, {
-    logger: nestLogLevels(logLevel),
+    logger: new JsonNestLogger(logger),
   });
   app.enableShutdownHooks();
 }

@@ -523,3 +523,15 @@ export function redactUrl(url: string): string {
 
 export { ConfigModule, VIGIL_CONFIG } from './config.module';
 export { nestLogLevels } from './log-levels';
+export {
+  JsonNestLogger,
+  VIGIL_LOGGER,
+  createLogger,
+  logContext,
+  loggerFor,
+  scrubSecrets,
+  secretsOf,
+  type CreateLoggerOptions,
+  type LogContext,
+  type Logger,
+} from './logging';

@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { BatchFormat } from '@vigil/domain';
 import { ApiError } from './api-error';
 import { sendError } from './error.filter';
+import { continueInRequestContext } from './request-id';
 
 /** Largest batch body: 5 MiB. */
 export const BATCH_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -46,7 +47,7 @@ export function batchBodyMiddleware(limitBytes: number = BATCH_BODY_LIMIT_BYTES)
       }
       const text = typeof req.body === 'string' ? req.body : '';
       req.body = { format, text } satisfies BatchBody;
-      next();
+      continueInRequestContext(res, next);
     });
   };
 }

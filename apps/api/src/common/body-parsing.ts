@@ -2,6 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApiError } from './api-error';
 import { sendError } from './error.filter';
+import { continueInRequestContext } from './request-id';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -28,6 +29,47 @@ export function jsonBodyMiddleware(limit: string = JSON_BODY_LIMIT) {
       );
       return;
     }
-    parse(req, res, (error?: unknown) => (error ? sendError(res, error) : next()));
+    parse(req, res, (error?: unknown) => {
+      if (error) return sendError(res, error);
+      const field = unstorableField(req.body);
+      if (field !== undefined) {
+        return sendError(
+          res,
+          ApiError.validation(
+            field,
+            `${field} contains a NUL character or an unpaired UTF-16 surrogate, which cannot be stored`,
+          ),
+        );
+      }
+      continueInRequestContext(res, next);
+    });
   };
+}
+
+/** NUL, or a surrogate without its pair: text the databases cannot store as it is. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The path of the first string (or key) in a parsed body that holds unstorable text;
+ * refusing it here keeps it from failing a write later, after the request was accepted.
+ */
+export function unstorableField(value: unknown, path = 'body'): string | undefined {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = unstorableField(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path === 'body' ? key : `${path}.${key}`;
+      if (UNSTORABLE.test(key)) return at;
+      const found = unstorableField(item, at);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

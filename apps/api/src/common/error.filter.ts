@@ -6,10 +6,11 @@ import {
   Logger,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { ErrorBody } from '@vigil/contracts';
 import { ApiError } from './api-error';
 import { requestIdOf } from './request-id';
+import type { RouteTable } from './route-table';
 
 /** Errors body-parser raises before a route runs, by their `type`. */
 const BODY_PARSER_ERRORS: Record<string, { status: HttpStatus; code: string; message: string }> = {
@@ -37,11 +38,37 @@ const BODY_PARSER_ERRORS: Record<string, { status: HttpStatus; code: string; mes
 
 const logger = new Logger('http');
 
-/** Every error leaves the API as `{ code, message, field?, requestId }`. */
+/**
+ * Every error leaves the API as `{ code, message, field?, requestId }`. A path the API
+ * serves, asked with a method it does not answer, is a 405 with `Allow`, not a 404.
+ */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
+  constructor(private readonly routes?: RouteTable) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
-    sendError(host.switchToHttp().getResponse<Response>(), error);
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
+    const req = http.getRequest<Request>();
+    const route = this.routes?.match(req.path);
+    if (
+      route &&
+      error instanceof HttpException &&
+      error.getStatus() === HttpStatus.NOT_FOUND &&
+      !route.methods.includes(req.method)
+    ) {
+      res.setHeader('Allow', route.methods.join(', '));
+      sendError(
+        res,
+        new ApiError(
+          HttpStatus.METHOD_NOT_ALLOWED,
+          'method_not_allowed',
+          `${req.method} is not supported on ${route.template}; use ${route.methods.join(', ')}`,
+        ),
+      );
+      return;
+    }
+    sendError(res, error);
   }
 }
 

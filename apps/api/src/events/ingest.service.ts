@@ -19,6 +19,7 @@ import {
 } from '@vigil/domain';
 import { EventLedger, IdentityStore } from '@vigil/persistence';
 import { ThresholdCache } from '../detectors/threshold-cache';
+import { ApiMetrics, type IngestSource } from '../metrics/api-metrics';
 import { ApiError } from '../common/api-error';
 import type { BatchBody } from '../common/batch-body';
 import { BaselineCache } from './baseline-cache';
@@ -60,9 +61,10 @@ export class IngestService {
     private readonly identities: IdentityStore,
     private readonly thresholds: ThresholdCache,
     private readonly reporter: CaseReporter,
+    private readonly metrics: ApiMetrics,
   ) {}
 
-  async ingest(body: BatchBody): Promise<IngestResultDto> {
+  async ingest(body: BatchBody, source: IngestSource = 'events'): Promise<IngestResultDto> {
     let parsed;
     try {
       parsed = parseBatch(body.text, body.format, 'events');
@@ -71,7 +73,7 @@ export class IngestService {
         throw new ApiError(400, 'malformed_json', error.message);
       throw error;
     }
-    return (await this.ingestItems(parsed.items, parsed.rejected)).result;
+    return (await this.ingestItems(parsed.items, parsed.rejected, 'events', source)).result;
   }
 
   /**
@@ -84,6 +86,7 @@ export class IngestService {
     items: readonly unknown[],
     refused: readonly EventRejection[],
     noun = 'events',
+    source: IngestSource = 'events',
   ): Promise<IngestOutcome> {
     if (items.length > MAX_BATCH_EVENTS) {
       throw new ApiError(
@@ -110,6 +113,7 @@ export class IngestService {
       throw error;
     }
     const exceptions = await this.openCases(raised, events, identities);
+    this.metrics.ingested(source, { accepted: events.length, duplicates, rejected });
     const statuses: ItemStatus[] = items.map(() => 'rejected');
     const acceptedIndexes = new Set(events.map((e) => e.index));
     for (const { index } of valid) {

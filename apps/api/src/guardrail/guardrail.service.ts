@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthorizeRequest, AuthorizeResponse } from '@vigil/contracts';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { buildCedarRequest, coerceContext, type AgentFacts } from '@vigil/domain';
+import { performance } from 'node:perf_hooks';
 import { ApiError } from '../common/api-error';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { AgentDirectory } from './agent-directory';
 import { evaluate, type CompiledPolicySet } from './cedar';
 import { DenialCases } from './denial-cases';
@@ -50,9 +52,21 @@ export class GuardrailService {
     private readonly denials: DenialCases,
     private readonly feed: ToolUseFeed,
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   async authorize(request: AuthorizeRequest, requestId: string): Promise<AuthorizeResponse> {
+    const started = performance.now();
+    const answer = await this.answer(request, requestId);
+    this.metrics.authorized(
+      answer.decision,
+      answer.evaluated,
+      (performance.now() - started) / 1000,
+    );
+    return answer;
+  }
+
+  private async answer(request: AuthorizeRequest, requestId: string): Promise<AuthorizeResponse> {
     const policy = this.engine.active() ?? (await this.engine.ensure(LOAD_WAIT_MS));
     if (!policy) {
       return this.failed(

@@ -12,6 +12,7 @@ import {
 import { ApiError } from '../common/api-error';
 import type { BatchBody } from '../common/batch-body';
 import { IngestService, MAX_BATCH_EVENTS } from '../events/ingest.service';
+import type { IngestSource } from '../metrics/api-metrics';
 import type { SourceIngestResultDto, SourceRecordResultDto } from './dto/source-result.dto';
 
 /** Where a mapped event's field came from in the provider's record, for rejection paths. */
@@ -59,12 +60,13 @@ export class SourcesService {
       parsed.rejected,
       mapCloudTrailRecord,
       CLOUDTRAIL_FIELDS,
+      'cloudtrail',
     );
   }
 
   ocsf(body: BatchBody): Promise<SourceIngestResultDto> {
     const parsed = parsedOrBadRequest(() => parseBatch(body.text, body.format, 'records'));
-    return this.ingestRecords(parsed.items, parsed.rejected, mapOcsfEvent, OCSF_FIELDS);
+    return this.ingestRecords(parsed.items, parsed.rejected, mapOcsfEvent, OCSF_FIELDS, 'ocsf');
   }
 
   private async ingestRecords(
@@ -72,6 +74,7 @@ export class SourcesService {
     parseRejected: readonly EventRejection[],
     map: (record: unknown, index: number) => MappedRecord,
     origins: FieldOrigins,
+    source: IngestSource,
   ): Promise<SourceIngestResultDto> {
     if (items.length > MAX_BATCH_EVENTS) {
       throw new ApiError(
@@ -88,7 +91,7 @@ export class SourcesService {
       refused.push(mapped.rejection);
       return undefined;
     });
-    const { result, statuses } = await this.ingest.ingestItems(events, refused, 'records');
+    const { result, statuses } = await this.ingest.ingestItems(events, refused, 'records', source);
     const rejected = result.rejected.map((r) => inRecordTerms(r, origins));
     const reasons = new Map(rejected.map((r) => [r.index, r]));
     const records: SourceRecordResultDto[] = statuses.map((status, index) => {

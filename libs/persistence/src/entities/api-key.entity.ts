@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { Role } from '@vigil/contracts';
 import { TIMESTAMP } from '../column-types';
 
@@ -9,6 +9,7 @@ export class ApiKeyEntity {
   id!: string;
 
   /** The person (e-mail) or service the key belongs to: the actor of what it changes. */
+  @Index('idx_api_keys_name')
   @Column({ type: 'varchar', length: 200 })
   name!: string;
 

@@ -1,9 +1,10 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { TimelineEntryType } from '@vigil/contracts';
 import { JSON_DOCUMENT, TIMESTAMP } from '../column-types';
 
 /** One line of a case's timeline; (caseId, seq) makes a retried write a no-op. */
 @Entity({ name: 'case_timeline' })
+@Index('idx_case_timeline_type', ['type', 'caseId', 'seq'])
 export class TimelineEntryEntity {
   @PrimaryColumn({ name: 'case_id', type: 'varchar', length: 64 })
   caseId!: string;

@@ -8,6 +8,7 @@ import { SweepsRetention1764763200000 } from './1764763200000-sweeps-retention';
 import { CreatePolicies1764590400000 } from './1764590400000-create-policies';
 import { CreateApiKeys1764806400000 } from './1764806400000-create-api-keys';
 import { CreateAuditLog1764849600000 } from './1764849600000-create-audit-log';
+import { CaseTimelineTypeIndex1764936000000 } from './1764936000000-case-timeline-type-index';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   SweepsRetention1764763200000,
   CreateApiKeys1764806400000,
   CreateAuditLog1764849600000,
+  CaseTimelineTypeIndex1764936000000,
 ];

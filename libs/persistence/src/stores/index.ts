@@ -57,3 +57,10 @@ export {
   type StoredApiKey,
 } from './api-key-store';
 export { AuditLog, type AuditEntry, type AuditRecord, type AuditVerification } from './audit-log';
+export {
+  CASE_SYSTEM_ACTOR,
+  CaseStatistics,
+  type CaseStatisticsSnapshot,
+  type DecidedBy,
+  type LatencyDistribution,
+} from './case-statistics';
