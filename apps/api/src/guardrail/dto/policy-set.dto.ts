@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   MaxLength,
@@ -137,6 +138,7 @@ export class PolicyVersionParam {
 
 export class EvaluatePolicyDto {
   @ApiProperty({ type: AuthorizeRequestDto })
+  @IsObject({ message: 'request must be an object with agentId and tool' })
   @ValidateNested()
   @Type(() => AuthorizeRequestDto)
   request!: AuthorizeRequestDto;
