@@ -196,7 +196,12 @@ export const SETTINGS = [
 export type SettingName = (typeof SETTINGS)[number]['name'];
 
 export type DatabaseSettings =
-  | { readonly type: 'sqlite'; readonly path: string }
+  | {
+      readonly type: 'sqlite';
+      readonly path: string;
+      /** How long a write waits for another connection's lock before failing (default 10 s). */
+      readonly busyTimeoutMs?: number;
+    }
   | { readonly type: 'postgres'; readonly url: string };
 
 export interface VigilConfig {

@@ -30,7 +30,7 @@ export function dataSourceOptions(database: DatabaseSettings): DataSourceOptions
     type: 'better-sqlite3',
     database: database.path,
     enableWAL: true,
-    timeout: SQLITE_BUSY_TIMEOUT_MS,
+    timeout: database.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
   };
 }
 

@@ -19,7 +19,7 @@ export function Roles(...roles: Role[]) {
   return applyDecorators(
     SetMetadata(ROLES_METADATA, roles),
     ApiBearerAuth(),
-    ApiErrorResponses(401, 403, 429),
+    ApiErrorResponses(401, 403, 429, 503),
   );
 }
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
@@ -110,6 +111,7 @@ export class CasesController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: "Comment on a case (a signal; it shows in the case's timeline)" })
   @ApiParam(CASE_ID_PARAM)
+  @ApiAcceptedResponse({ description: "Delivered to the case; it shows in the case's timeline." })
   @ApiErrorResponses(400, 404, 409, 415, 503)
   async comment(
     @Param('id') id: string,

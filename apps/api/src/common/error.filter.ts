@@ -9,6 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import type { ErrorBody } from '@vigil/contracts';
 import { ApiError } from './api-error';
+import { databaseUnavailableCause } from './database-errors';
 import { requestIdOf } from './request-id';
 import type { RouteTable } from './route-table';
 
@@ -77,7 +78,10 @@ export function sendError(res: Response, error: unknown): void {
   const requestId = requestIdOf(res);
   const { status, body } = describeError(error);
   // A dependency that is down is expected and already named in the body; a stack is not.
-  if (error instanceof ApiError && status >= 500) {
+  const databaseCause = databaseUnavailableCause(error);
+  if (databaseCause) {
+    logger.warn(`${body.code} (request ${requestId}): ${databaseCause.message}`);
+  } else if (error instanceof ApiError && status >= 500) {
     logger.warn(`${body.code} (request ${requestId}): ${body.message}`);
   } else if (status >= 500) {
     logger.error(
@@ -113,6 +117,15 @@ export function describeError(error: unknown): {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     return { status, body: { code: codeForStatus(status), message: messageOf(error) } };
+  }
+  if (databaseUnavailableCause(error)) {
+    return {
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      body: {
+        code: 'database_unavailable',
+        message: 'the database is unavailable; retry the request',
+      },
+    };
   }
   return {
     status: HttpStatus.INTERNAL_SERVER_ERROR,

@@ -28,7 +28,7 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'Body is not JSON',
   422: 'The policy set does not validate (policy_invalid, with Cedar diagnostics)',
   429: 'Over the key’s request rate (rate_limited); retry after Retry-After seconds',
-  503: 'A dependency (Temporal or the database) is unavailable; retry',
+  503: 'A dependency is unavailable (temporal_unavailable, database_unavailable); retry',
 };
 
 export function ApiErrorResponses(...statuses: number[]) {

@@ -7,6 +7,7 @@ import {
   type TelemetryEvent,
 } from '@vigil/contracts';
 import {
+  type Baseline,
   BatchFormatError,
   deviationDimension,
   identityBrief,
@@ -29,6 +30,13 @@ import type { IngestResultDto, RaisedExceptionDto } from './dto/ingest-result.dt
 export const MAX_BATCH_EVENTS = 5_000;
 /** Event ids quoted in a case's evidence, of the events in one batch that raised it. */
 const EVIDENCE_EVENT_IDS = 20;
+
+/** What detection reads for a batch, loaded before any of the batch is recorded. */
+interface DetectionInputs {
+  readonly identities: Map<string, Identity>;
+  readonly baselines: Map<string, Baseline>;
+  readonly settings: DetectionSettings | null;
+}
 
 interface ValidEvent {
   readonly event: TelemetryEvent;
@@ -96,6 +104,10 @@ export class IngestService {
       );
     }
     const { valid, rejected } = this.validate(items, refused);
+    // Everything detection reads is read before the events are recorded as seen: a database
+    // that fails during the request then fails it before any of it is kept, and the client's
+    // retry processes the whole batch.
+    const inputs = await this.detectionInputs(valid);
     const fresh = await this.ledger.recordNew(valid.map((v) => v.event));
     const seen = new Set<string>();
     const events = valid
@@ -104,14 +116,14 @@ export class IngestService {
     const duplicates = valid.length - events.length;
 
     let raised: RaisedException[];
-    let identities: Map<string, Identity>;
     try {
-      ({ raised, identities } = await this.detectAndAbsorb(events));
+      raised = this.detectAndAbsorb(events, inputs);
     } catch (error) {
       // Unprocessed events must not count as seen, or the client's retry would skip them.
       await this.ledger.forget(events.map((e) => e.event.id));
       throw error;
     }
+    const { identities } = inputs;
     const exceptions = await this.openCases(raised, events, identities);
     this.metrics.ingested(source, { accepted: events.length, duplicates, rejected });
     const statuses: ItemStatus[] = items.map(() => 'rejected');
@@ -142,16 +154,26 @@ export class IngestService {
     return { valid, rejected };
   }
 
-  private async detectAndAbsorb(
-    events: readonly ValidEvent[],
-  ): Promise<{ raised: RaisedException[]; identities: Map<string, Identity> }> {
-    if (events.length === 0) return { raised: [], identities: new Map() };
+  /** The identities, baselines and detection settings the batch's valid events need. */
+  private async detectionInputs(events: readonly ValidEvent[]): Promise<DetectionInputs> {
+    if (events.length === 0) {
+      return { identities: new Map(), baselines: new Map(), settings: null };
+    }
     const ids = [...new Set(events.map((e) => e.event.identityId))];
     const [identities, baselines, settings] = await Promise.all([
       this.identitiesFor(ids),
       this.baselines.getMany(ids),
       this.settings(),
     ]);
+    return { identities, baselines, settings };
+  }
+
+  private detectAndAbsorb(
+    events: readonly ValidEvent[],
+    { identities, baselines, settings }: DetectionInputs,
+  ): RaisedException[] {
+    if (events.length === 0 || settings === null) return [];
+    const touched = [...new Set(events.map((e) => baselines.get(e.event.identityId)!))];
     // Synchronous from detection to taking the deltas: no other request's events can slip
     // into this batch's deltas through the shared baselines. From `record` on the events
     // count as absorbed; writing the deltas to the store is the cache's (see BaselineCache).
@@ -169,11 +191,11 @@ export class IngestService {
       }
     } catch (error) {
       // The batch is forgotten, so what it absorbed so far must not reach the store.
-      this.baselines.discard(baselines.values());
+      this.baselines.discard(touched);
       throw error;
     }
-    this.baselines.record(baselines.values());
-    return { raised, identities };
+    this.baselines.record(touched);
+    return raised;
   }
 
   /** The identities of a batch; unknown ones are registered as `unclassified`, not dropped. */

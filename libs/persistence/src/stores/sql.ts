@@ -378,6 +378,15 @@ const TRANSIENT_POSTGRES_ERRORS = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 4;
 
 /**
+ * A write that changes nothing, as a transaction's first statement: it takes the file's
+ * write lock before anything is read, as BEGIN IMMEDIATE would (TypeORM only issues a
+ * deferred BEGIN). A transaction that reads first and writes later fails at once with
+ * SQLITE_BUSY_SNAPSHOT when another process (the worker, the API) wrote in between; one that
+ * holds the lock from the start waits for the other writer instead (the busy timeout).
+ */
+const TAKE_SQLITE_WRITE_LOCK = 'DELETE FROM "migrations" WHERE 0';
+
+/**
  * Runs `work` in a write transaction that is safe against other writers:
  *
  * - SQLite: better-sqlite3 is synchronous and TypeORM shares one connection per DataSource,
@@ -393,7 +402,12 @@ export async function writeTransaction<T>(
   work: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
   if (dialectOf(dataSource) === 'sqlite') {
-    return inTurn(sqliteFileOf(dataSource), () => dataSource.transaction(work));
+    return inTurn(sqliteFileOf(dataSource), () =>
+      dataSource.transaction(async (manager) => {
+        await manager.query(TAKE_SQLITE_WRITE_LOCK);
+        return work(manager);
+      }),
+    );
   }
   for (let attempt = 1; ; attempt += 1) {
     try {

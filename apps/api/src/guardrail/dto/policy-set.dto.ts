@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   MaxLength,
@@ -123,6 +124,7 @@ export class PolicyVersionParam {
 
 export class EvaluatePolicyDto {
   @ApiProperty({ type: AuthorizeRequestDto })
+  @IsObject({ message: 'request must be an object with agentId and tool' })
   @ValidateNested()
   @Type(() => AuthorizeRequestDto)
   request!: AuthorizeRequestDto;
