@@ -7,6 +7,7 @@ import {
   type CedarRequest,
   type CedarValue,
   type ContextShape,
+  type PolicyReads,
   type ContextType,
 } from '@vigil/domain';
 import type { PolicySetSource } from '@vigil/persistence';
@@ -33,6 +34,8 @@ export interface CompiledPolicySet {
   readonly reasons: ReadonlyMap<string, string>;
   /** The actions an agent may ask about, each with the context the schema declares for it. */
   readonly actions: ReadonlyMap<string, ContextShape>;
+  /** What the policies can observe of a request, so that Cedar is sent only that. */
+  readonly reads: PolicyReads;
   readonly warnings: PolicyDiagnostic[];
 }
 
@@ -80,7 +83,7 @@ export function compilePolicySet(source: PolicySetSource, engineId: string | nul
   }
   const named = namePolicies(parts.policies, source.policies);
   if (!named.ok) return named;
-  const { policies, reasons } = named;
+  const { policies, reasons, reads } = named;
 
   const validation = cedar.validate({
     schema: source.schema,
@@ -126,7 +129,7 @@ export function compilePolicySet(source: PolicySetSource, engineId: string | nul
   ];
   return {
     ok: true,
-    set: { engineId, source, policies, reasons, actions: shapes.actions, warnings },
+    set: { engineId, source, policies, reasons, actions: shapes.actions, reads, warnings },
   };
 }
 
@@ -164,15 +167,24 @@ export function evaluate(set: CompiledPolicySet, request: CedarRequest): Evaluat
   };
 }
 
-/** Ids from `@id` annotations (else `policy<n>`), and `@reason` annotations. */
+/**
+ * Ids from `@id` annotations (else `policy<n>`), `@reason` annotations, and what the
+ * policies read.
+ */
 function namePolicies(
   texts: readonly string[],
   file: string,
 ):
-  | { ok: true; policies: Record<string, string>; reasons: Map<string, string> }
+  | {
+      ok: true;
+      policies: Record<string, string>;
+      reasons: Map<string, string>;
+      reads: PolicyReads;
+    }
   | { ok: false; diagnostics: PolicyDiagnostic[] } {
   const policies: Record<string, string> = {};
   const reasons = new Map<string, string>();
+  const reads = { attributes: new Set<string>(), wholeContext: false };
   const diagnostics: PolicyDiagnostic[] = [];
   texts.forEach((text, index) => {
     const json = cedar.policyToJson(text);
@@ -189,8 +201,47 @@ function namePolicies(
     policies[id] = text;
     const reason = annotations.reason?.trim();
     if (reason) reasons.set(id, reason);
+    for (const clause of json.json.conditions) noteReads(clause.body, reads);
   });
-  return diagnostics.length > 0 ? { ok: false, diagnostics } : { ok: true, policies, reasons };
+  return diagnostics.length > 0
+    ? { ok: false, diagnostics }
+    : { ok: true, policies, reasons, reads };
+}
+
+/**
+ * Collects the attribute names an expression (Cedar's JSON form) reads with `.` or `has`,
+ * and whether it uses `context` other than to read one of its attributes. The walk goes
+ * through every node, literals included, so it can only find more than is read, never less.
+ */
+export function noteReads(
+  node: unknown,
+  reads: { attributes: Set<string>; wholeContext: boolean },
+): void {
+  if (Array.isArray(node)) {
+    for (const item of node) noteReads(item, reads);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  if (record.Var === 'context') reads.wholeContext = true;
+  for (const [key, value] of Object.entries(record)) {
+    const access = (key === '.' || key === 'has') && typeof value === 'object' && value !== null;
+    if (!access) {
+      noteReads(value, reads);
+      continue;
+    }
+    const { left, attr } = value as { left?: unknown; attr?: unknown };
+    for (const name of Array.isArray(attr) ? attr : [attr]) {
+      if (typeof name === 'string') reads.attributes.add(name);
+      else noteReads(name, reads);
+    }
+    const onContext =
+      typeof left === 'object' &&
+      left !== null &&
+      Object.keys(left).length === 1 &&
+      (left as { Var?: unknown }).Var === 'context';
+    if (!onContext) noteReads(left, reads);
+  }
 }
 
 type SchemaJson = cedar.SchemaJson<string>;

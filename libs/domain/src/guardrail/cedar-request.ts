@@ -104,43 +104,119 @@ export function agentEntity(identity: Identity): CedarEntity {
 }
 
 /**
+ * What a policy set can observe of an entity or of the context: the attribute names its
+ * policies read (`x.name`, `x has name`), and whether one uses the context as a whole
+ * (`context == {...}`). Cedar has no other way to read an attribute, so leaving out the
+ * attributes a set never names cannot change any of its decisions, reasons or errors.
+ */
+export interface PolicyReads {
+  readonly attributes: ReadonlySet<string>;
+  readonly wholeContext: boolean;
+}
+
+/**
  * The Cedar request for an authorization request, with `context` already checked against
  * the schema (see `coerceContext`). Vigil adds to the context whether the identity's
  * declaration allows the tool, whether remediation blocked it, and the target resource.
+ * Given what the policy set `reads`, attributes and context keys it never reads are left
+ * out (the entities themselves stay, since a missing entity is an error in Cedar).
  */
 export function buildCedarRequest(
   request: Pick<AuthorizeRequest, 'tool' | 'action' | 'resource'>,
   facts: AgentFacts,
   context: Readonly<Record<string, CedarValue>>,
+  reads: PolicyReads | null = null,
+): CedarRequest {
+  return cedarRequestWith(request, facts, cedarContext(request, facts, context, reads), reads);
+}
+
+/** The Cedar request around a context `cedarContext` built with the same `reads`. */
+export function cedarRequestWith(
+  request: Pick<AuthorizeRequest, 'tool' | 'action' | 'resource'>,
+  facts: AgentFacts,
+  context: Record<string, CedarValue>,
+  reads: PolicyReads | null,
 ): CedarRequest {
   const toolUid = { type: CEDAR_TYPES.tool, id: request.tool };
   const entities: CedarEntity[] = [
-    agentEntity(facts.identity),
+    reads ? agentSlice(facts.identity, reads).entity : agentEntity(facts.identity),
     {
       uid: toolUid,
-      attrs: { name: request.tool },
+      attrs: !reads || reads.attributes.has('name') ? { name: request.tool } : {},
       // The class needs no entity of its own: `in` follows the tool's parents.
       parents: [{ type: CEDAR_TYPES.toolClass, id: toolClassOf(request.tool) }],
     },
   ];
+  if (context.target !== undefined && request.resource !== null) {
+    entities.push({
+      uid: { type: CEDAR_TYPES.resource, id: request.resource },
+      attrs:
+        !reads || reads.attributes.has('type') ? { type: resourceTypeOf(request.resource) } : {},
+      parents: [],
+    });
+  }
+  return {
+    principal: { type: CEDAR_TYPES.agent, id: facts.identity.id },
+    action: { type: CEDAR_TYPES.action, id: request.action },
+    resource: toolUid,
+    context,
+    entities,
+  };
+}
+
+/**
+ * The context Cedar evaluates: the caller's checked context and Vigil's facts, without the
+ * keys the policy set never reads (all of them when `reads` is null or the set reads the
+ * context as a whole).
+ */
+export function cedarContext(
+  request: Pick<AuthorizeRequest, 'tool' | 'resource'>,
+  facts: AgentFacts,
+  context: Readonly<Record<string, CedarValue>>,
+  reads: PolicyReads | null = null,
+): Record<string, CedarValue> {
   const full: Record<string, CedarValue> = {
     ...context,
     toolAllowed: toolAllowedByDeclaration(facts.identity, request.tool),
     toolBlocked: facts.blockedTools.has(request.tool),
   };
   if (request.resource !== null) {
-    const target = { type: CEDAR_TYPES.resource, id: request.resource };
-    entities.push({ uid: target, attrs: { type: resourceTypeOf(request.resource) }, parents: [] });
-    full.target = { __entity: target };
+    full.target = { __entity: { type: CEDAR_TYPES.resource, id: request.resource } };
   }
-  return {
-    principal: { type: CEDAR_TYPES.agent, id: facts.identity.id },
-    action: { type: CEDAR_TYPES.action, id: request.action },
-    resource: toolUid,
-    context: full,
-    entities,
-  };
+  if (!reads || reads.wholeContext) return full;
+  const kept: Record<string, CedarValue> = {};
+  for (const key of Object.keys(full)) {
+    if (reads.attributes.has(key)) kept[key] = full[key]!;
+  }
+  return kept;
 }
+
+/** The principal entity as a policy set sees it, and its canonical JSON text. */
+export interface AgentSlice {
+  readonly entity: CedarEntity;
+  readonly json: string;
+}
+
+/**
+ * The principal entity with only the attributes `reads` names, built once per cached
+ * identity record and policy set (identity records are replaced, never changed, when the
+ * inventory changes).
+ */
+export function agentSlice(identity: Identity, reads: PolicyReads): AgentSlice {
+  const cached = slices.get(identity);
+  if (cached && cached.reads === reads) return cached.slice;
+  const whole = agentEntity(identity);
+  const attrs: Record<string, CedarValue> = {};
+  for (const key of Object.keys(whole.attrs)) {
+    if (reads.attributes.has(key)) attrs[key] = whole.attrs[key]!;
+  }
+  const entity: CedarEntity = { uid: whole.uid, attrs, parents: whole.parents };
+  const slice = { entity, json: JSON.stringify(entity) };
+  slices.set(identity, { reads, slice });
+  return slice;
+}
+
+const slices = new WeakMap<Identity, { reads: PolicyReads; slice: AgentSlice }>();
 
 /**
  * Two identities that between them carry every attribute Vigil may set, and none of the
