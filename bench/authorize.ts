@@ -21,6 +21,7 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type autocannon from 'autocannon';
 import type { INestApplication } from '@nestjs/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -144,9 +145,12 @@ async function overHttp(address: string) {
     const hitsBefore = decisions.hits;
     const missesBefore = decisions.misses;
     const loadBefore = os.loadavg()[0]!;
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const cpuAtStart = process.cpuUsage();
     const result = await load(url, key, RATE, SECONDS, 12);
     const cpu = process.cpuUsage(cpuAtStart);
+    loop.disable();
     const hits = decisions.hits - hitsBefore;
     const misses = decisions.misses - missesBefore;
     return {
@@ -167,6 +171,12 @@ async function overHttp(address: string) {
       // Of the calls that reached Cedar's step (not denied by a built-in check first).
       cacheHitShare: hits + misses === 0 ? null : round(hits / (hits + misses)),
       apiCpuMsPerRequest: round((cpu.user + cpu.system) / 1_000 / result.requests.total),
+      // How late the API's event loop ran its timers: its own blocking plus the machine's.
+      apiEventLoopDelayMs: {
+        p50: round(loop.percentile(50) / 1e6),
+        p99: round(loop.percentile(99) / 1e6),
+        max: round(loop.max / 1e6),
+      },
     };
   } finally {
     await app.close();

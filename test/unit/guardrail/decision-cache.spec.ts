@@ -5,6 +5,7 @@ import type { IdentityStore, RestrictionStore } from '@vigil/persistence';
 import { AgentDirectory } from '../../../apps/api/src/guardrail/agent-directory';
 import {
   compilePolicySet,
+  noteComparisons,
   noteReads,
   type CompiledPolicySet,
 } from '../../../apps/api/src/guardrail/cedar';
@@ -108,6 +109,13 @@ function sweep(): Array<{ request: AuthorizeRequest; facts: AgentFacts }> {
     { amount: 25.5, currency: 'EUR', environment: 'prod' },
     { amount: 900, environment: 'prod' },
     { amount: '500.0001' },
+    { amount: 500, environment: 'prod' },
+    { amount: '500.0000' },
+    { amount: '499.9999' },
+    { amount: -3 },
+    { amount: '922337203685477.5807' },
+    { amount: '922337203685477.5808' },
+    { amount: '999999999999999.9999' },
     { environment: 'staging' },
     { approvedBy: 'alice', ticket: 'T-1' },
   ];
@@ -140,6 +148,54 @@ describe('what a policy set reads', () => {
     expect(reads).toEqual({ attributes: new Set(['a', 'b']), wholeContext: false });
     noteReads({ '==': { left: { Var: 'context' }, right: { Record: {} } } }, reads);
     expect(reads.wholeContext).toBe(true);
+  });
+});
+
+describe('values the policies only compare with literals', () => {
+  it('are found with their literals, unless another expression reads them', () => {
+    const set = compiled(examples, null);
+    expect(set.reads.thresholds).toEqual(new Map([['amount', [5_000_000n]]]));
+    const compared = new Map<string, Set<bigint>>();
+    const exposed = new Set<string>();
+    const count = { '.': { left: { Var: 'context' }, attr: 'count' } };
+    const size = { '.': { left: { Var: 'context' }, attr: 'size' } };
+    noteComparisons(
+      {
+        '&&': {
+          left: { '>': { left: count, right: { Value: 3 } } },
+          right: {
+            '&&': {
+              left: { lessThan: [{ decimal: [{ Value: '1.5' }] }, size] },
+              right: { '==': { left: size, right: { '+': { left: count, right: { Value: 1 } } } } },
+            },
+          },
+        },
+      },
+      compared,
+      exposed,
+    );
+    expect(compared).toEqual(
+      new Map([
+        ['count', new Set([30_000n])],
+        ['size', new Set([15_000n])],
+      ]),
+    );
+    expect(exposed).toEqual(new Set(['size', 'count']));
+  });
+
+  it('share a remembered decision when they fall in the same place among the literals', () => {
+    const set = compiled(examples, 'unit-cache-places');
+    const cache = new DecisionCache<Verdict>();
+    const facts: AgentFacts = { identity: agent('agent-1'), blockedTools: new Map() };
+    const refund = (amount: unknown) =>
+      decide(ask({ context: { amount, environment: 'prod' } }), facts, set, 'fail-closed', cache);
+    expect(refund(25.5).decision).toBe('allow');
+    expect(refund('499.9999').decision).toBe('allow');
+    expect(refund(500).decision).toBe('allow');
+    expect(refund('500.0').decision).toBe('allow');
+    expect(refund('500.0001').decision).toBe('deny');
+    expect(refund(4_000).decision).toBe('deny');
+    expect([cache.hits, cache.misses]).toEqual([3, 3]);
   });
 });
 

@@ -1,5 +1,11 @@
 import type { AuthorizeRequest } from '@vigil/contracts';
-import { agentSlice, type AgentFacts, type CedarValue, type PolicyReads } from '@vigil/domain';
+import {
+  agentSlice,
+  decisionContext,
+  type AgentFacts,
+  type CedarValue,
+  type PolicyReads,
+} from '@vigil/domain';
 
 /** Decisions kept; the least recently used go first. */
 export const MAX_DECISIONS = 20_000;
@@ -10,6 +16,8 @@ export const MAX_DECISIONS = 20_000;
  * the action, the tool and the context (which carries the declaration and remediation facts
  * and the target). Cedar is deterministic, so a remembered decision is the one Cedar would
  * give again; a changed identity or restriction, or another active set, makes another key.
+ * A context value the policies only compare with literals counts by its place among them
+ * (see `decisionContext`): values in one place get the same answer from Cedar.
  *
  * Freshness is the identity cache's: facts are read again after AUTHORIZE_CACHE_TTL_MS (or
  * at once after a change through this process), and new facts make new keys. The decisions
@@ -42,7 +50,7 @@ export class DecisionCache<V> {
     }
     return (
       `${agentSlice(facts.identity, reads).json}\u0000${request.action}\u0000` +
-      `${request.tool}\u0000${JSON.stringify(context)}`
+      `${request.tool}\u0000${JSON.stringify(decisionContext(context, reads))}`
     );
   }
 

@@ -112,6 +112,68 @@ export function agentEntity(identity: Identity): CedarEntity {
 export interface PolicyReads {
   readonly attributes: ReadonlySet<string>;
   readonly wholeContext: boolean;
+  /**
+   * Context keys the policies only compare with number or decimal literals, each with those
+   * literals in ten-thousandths, ascending (empty when the context is used as a whole).
+   */
+  readonly thresholds?: ReadonlyMap<string, readonly bigint[]>;
+}
+
+/** Cedar's decimals are whole numbers of ten-thousandths in a signed 64-bit integer. */
+export const DECIMAL_SCALE = 10_000n;
+const I64_MAX = 2n ** 63n - 1n;
+const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d{1,4}))?$/;
+
+/** A decimal's text in ten-thousandths; null when it is not one Cedar can hold. */
+export function decimalUnits(text: string): bigint | null {
+  const match = DECIMAL_TEXT.exec(text);
+  if (!match) return null;
+  const units = BigInt(match[2]!) * DECIMAL_SCALE + BigInt((match[3] ?? '').padEnd(4, '0') || '0');
+  const signed = match[1] ? -units : units;
+  return signed > I64_MAX || signed < -I64_MAX - 1n ? null : signed;
+}
+
+/**
+ * The context as far as the decisions of a set that `reads` it this way can tell: a value
+ * the policies only compare with literals becomes its place among those literals (below
+ * the first, equal to it, between it and the next, …), so that two calls whose decisions
+ * cannot differ have one context. Anything else stays as it is.
+ */
+export function decisionContext(
+  context: Readonly<Record<string, CedarValue>>,
+  reads: PolicyReads,
+): Readonly<Record<string, CedarValue>> {
+  const thresholds = reads.thresholds;
+  if (!thresholds || thresholds.size === 0) return context;
+  let out: Record<string, CedarValue> | null = null;
+  for (const [key, limits] of thresholds) {
+    const value = context[key];
+    if (value === undefined) continue;
+    const units = numericUnits(value);
+    if (units === null) continue;
+    let place = 0;
+    for (const limit of limits) {
+      if (units > limit) place += 2;
+      else {
+        if (units === limit) place += 1;
+        break;
+      }
+    }
+    out ??= { ...context };
+    out[key] = { '#place': place };
+  }
+  return out ?? context;
+}
+
+function numericUnits(value: CedarValue): bigint | null {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) ? BigInt(value) * DECIMAL_SCALE : null;
+  }
+  if (typeof value === 'object' && value !== null && '__extn' in value) {
+    const extension = (value as { __extn: { fn: string; arg: string } }).__extn;
+    return extension.fn === 'decimal' ? decimalUnits(extension.arg) : null;
+  }
+  return null;
 }
 
 /**
