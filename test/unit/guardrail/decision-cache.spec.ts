@@ -292,6 +292,7 @@ describe('guardrail answers with remembered decisions', () => {
   const ttlMs = 2_000;
   let now = 1_000_000;
   let stored: Identity;
+  let reads: number;
   let restrictions: Array<{ kind: string; value: string; caseId: string }>;
   let service: GuardrailService;
   let directory: AgentDirectory;
@@ -300,10 +301,16 @@ describe('guardrail answers with remembered decisions', () => {
     now = 1_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
     stored = agent('agent-1');
+    reads = 0;
     restrictions = [];
     const config = { authorize: { failMode: 'fail-closed', cacheTtlMs: ttlMs } } as VigilConfig;
     directory = new AgentDirectory(
-      { get: async () => stored } as unknown as IdentityStore,
+      {
+        get: async () => {
+          reads += 1;
+          return stored;
+        },
+      } as unknown as IdentityStore,
       { list: async () => restrictions } as unknown as RestrictionStore,
       config,
     );
@@ -337,6 +344,21 @@ describe('guardrail answers with remembered decisions', () => {
       decision: 'deny',
       policies: ['vigil:remediation-block'],
     });
+  });
+
+  it('reads an identity in steady use again in the background, before it expires', async () => {
+    await service.authorize(ask(), 'r1');
+    now += ttlMs * 0.6;
+    stored = { ...stored, environment: 'dev' };
+    expect((await service.authorize(ask(), 'r2')).decision).toBe('allow');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toBe(2);
+    now += ttlMs * 0.1;
+    expect(await service.authorize(ask(), 'r3')).toMatchObject({
+      decision: 'deny',
+      policies: ['payments-from-production-only'],
+    });
+    expect(reads).toBe(2);
   });
 
   it('answers an identity changed through this process at once', async () => {
