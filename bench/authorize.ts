@@ -7,8 +7,8 @@
  *   cache as a running API's would be; hits and misses reported apart, and the same calls
  *   with every one evaluated by Cedar;
  * - over HTTP: the API as in production (SQLite file, Temporal dev server), with
- *   `Authorization: Bearer` on every request, at a fixed rate from autocannon in a child
- *   process, so that the API's CPU per request counts the API alone.
+ *   `Authorization: Bearer` on every request, at a steady rate from a load generator in a
+ *   child process (authorize-load.ts), so that the API's CPU per request counts the API alone.
  *
  * Prints one JSON object.
  *
@@ -22,7 +22,6 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type autocannon from 'autocannon';
 import type { INestApplication } from '@nestjs/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type VigilConfig } from '@vigil/config';
@@ -157,20 +156,10 @@ async function overHttp(address: string) {
       ratePerSecond: RATE,
       seconds: SECONDS,
       loadAverage1m: [round(loadBefore), round(os.loadavg()[0]!)],
-      requests: result.requests.total,
-      achievedPerSecond: round(result.requests.average),
-      non2xx: result.non2xx,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      latencyMs: {
-        p50: result.latency.p50,
-        p90: result.latency.p90,
-        p99: result.latency.p99,
-        max: result.latency.max,
-      },
+      ...result,
       // Of the calls that reached Cedar's step (not denied by a built-in check first).
       cacheHitShare: hits + misses === 0 ? null : round(hits / (hits + misses)),
-      apiCpuMsPerRequest: round((cpu.user + cpu.system) / 1_000 / result.requests.total),
+      apiCpuMsPerRequest: round((cpu.user + cpu.system) / 1_000 / result.calls),
       // How late the API's event loop ran its timers: its own blocking plus the machine's.
       apiEventLoopDelayMs: {
         p50: round(loop.percentile(50) / 1e6),
@@ -184,14 +173,22 @@ async function overHttp(address: string) {
   }
 }
 
-/** Runs the load generator in a child process; its autocannon result. */
+interface LoadResult {
+  readonly calls: number;
+  readonly achievedPerSecond: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
+}
+
+/** Runs the load generator (authorize-load.ts) in a child process; what it measured. */
 function load(
   url: string,
   key: string,
   rate: number,
   seconds: number,
   seed: number,
-): Promise<autocannon.Result> {
+): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = fork(
       path.join(__dirname, 'authorize-load.js'),
@@ -206,7 +203,7 @@ function load(
     child.on('error', reject);
     child.on('exit', (code) =>
       code === 0
-        ? resolve(JSON.parse(out) as autocannon.Result)
+        ? resolve(JSON.parse(out) as LoadResult)
         : reject(new Error(`the load generator exited with ${code}`)),
     );
   });
