@@ -1,127 +1,115 @@
 /**
- * The guardrail's latency: in-process evaluation of the example policy set (context
- * checking, entity building and the Cedar call, as one authorization does them), then
- * `POST /v1/authorize` over loopback at a fixed rate with autocannon (in a worker thread,
- * so the load generator does not share the API's event loop). The API runs as in
- * production against a fresh SQLite file and a Temporal dev server; one request in five
- * is denied (and so reported as a case). Prints one JSON object.
+ * The guardrail's latency, with the example policy set and 100 agents making the calls of
+ * `authorize-mix.ts` (allowed and denied ones, resources and amounts drawn afresh each call):
+ *
+ * - in process: `decide` as `POST /v1/authorize` runs it (built-in checks, context checking,
+ *   the remembered decision or the Cedar call), after a warm-up that fills the decision
+ *   cache as a running API's would be; hits and misses reported apart, and the same calls
+ *   with every one evaluated by Cedar;
+ * - over HTTP: the API as in production (SQLite file, Temporal dev server), with
+ *   `Authorization: Bearer` on every request, at a steady rate from a load generator in a
+ *   child process (authorize-load.ts), so that the API's CPU per request counts the API alone.
+ *
+ * Prints one JSON object.
  *
  *   npm run bench:authorize -- [rate per second] [seconds] [in-process iterations]
+ *
+ * VIGIL_ADMIN_KEY (a `vgl_<id>_<secret>` key) is the admin key of the API it starts; unset,
+ * one is made up for the run.
  */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import autocannon from 'autocannon';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { INestApplication } from '@nestjs/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type VigilConfig } from '@vigil/config';
-import { CASE_SEARCH_ATTRIBUTES, type AuthorizeRequest } from '@vigil/contracts';
+import { CASE_SEARCH_ATTRIBUTES } from '@vigil/contracts';
 import type { AgentFacts } from '@vigil/domain';
 import { createDataSource, migrate } from '@vigil/persistence';
 import { compilePolicySet } from '../apps/api/src/guardrail/cedar';
-import { decide } from '../apps/api/src/guardrail/guardrail.service';
+import { DecisionCache } from '../apps/api/src/guardrail/decision-cache';
+import {
+  GuardrailService,
+  decide,
+  type Verdict,
+} from '../apps/api/src/guardrail/guardrail.service';
 import { findExamplePolicies, readPolicyFolder } from '../apps/api/src/guardrail/policy-files';
 import { startApi } from '../test/support/api';
+import { AGENTS, agentIdentity, callStream } from './authorize-mix';
 import { sqliteScratch } from './scratch-database';
 
 const RATE = Number(process.argv[2] ?? 1_000);
 const SECONDS = Number(process.argv[3] ?? 30);
-const ITERATIONS = Number(process.argv[4] ?? 50_000);
-const AGENTS = 100;
+const ITERATIONS = Number(process.argv[4] ?? 200_000);
+const WARM_UP = 20_000;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const tools = require(path.resolve(__dirname, '../../scripts/temporal-tools.js')) as {
   ensureTemporalCli(options?: { quiet?: boolean }): string;
 };
 
-/** The request mix: four allowed calls, one refund above the limit (denied). */
-function requestsFor(agentId: string, i: number): AuthorizeRequest[] {
-  return [
-    { agentId, tool: 'orders.read', action: 'invoke', resource: `order:${i}`, context: {} },
-    {
-      agentId,
-      tool: 'payments.refund',
-      action: 'invoke',
-      resource: `order:${i}`,
-      context: { amount: 25.5, currency: 'EUR', environment: 'prod' },
-    },
-    {
-      agentId,
-      tool: 'orders.update',
-      action: 'invoke',
-      resource: null,
-      context: { environment: 'prod' },
-    },
-    { agentId, tool: 'kb.search', action: 'invoke', resource: 'kb:faq', context: {} },
-    {
-      agentId,
-      tool: 'payments.refund',
-      action: 'invoke',
-      resource: `order:${i}`,
-      context: { amount: 900, currency: 'EUR', environment: 'prod' },
-    },
-  ];
-}
-
-function agentIdentity(i: number) {
+function percentiles(samples: Float64Array) {
+  const sorted = samples.slice().sort();
+  const at = (q: number) =>
+    sorted.length === 0
+      ? null
+      : round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!);
   return {
-    id: `agent-${i}`,
-    kind: 'ai_agent',
-    owner: `owner-${i % 7}@example.com`,
-    team: 'support',
-    criticality: 'high',
-    environment: 'prod',
-    policy: { allowedTools: ['payments.refund', 'orders.*', 'kb.*'] },
-    status: 'active',
+    samples: sorted.length,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    max: sorted.length === 0 ? null : round(sorted[sorted.length - 1]!),
   };
 }
 
 function inProcess() {
-  const compiled = compilePolicySet(readPolicyFolder(findExamplePolicies()!), 'bench');
-  if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
-  const facts: AgentFacts[] = Array.from({ length: AGENTS }, (_, i) => {
-    const { id, kind, owner, team, criticality, environment, status } = agentIdentity(i);
-    return {
-      identity: {
-        id,
-        kind: kind as 'ai_agent',
-        owner,
-        team,
-        vendor: null,
-        criticality: criticality as 'high',
-        environment,
-        status: status as 'active',
-        policy: {
-          rotationPeriodDays: null,
-          rotationToleranceDays: null,
-          allowedScopes: [],
-          allowedTools: ['payments.refund', 'orders.*', 'kb.*'],
-          resourceSensitivity: [],
-        },
-      },
-      blockedTools: new Map(),
-    };
-  });
-  const requests = facts.flatMap((f, i) => requestsFor(f.identity.id, i).map((r) => ({ r, f })));
-  const run = (n: number) => {
-    const samples = new Float64Array(n);
-    let denies = 0;
+  const result = compilePolicySet(readPolicyFolder(findExamplePolicies()!), 'bench');
+  if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+  const set = result.set;
+  const facts = new Map<string, AgentFacts>();
+  for (let i = 0; i < AGENTS; i += 1) {
+    const identity = agentIdentity(i);
+    facts.set(identity.id, { identity, blockedTools: new Map() });
+  }
+  const run = (seed: number, n: number, decisions: DecisionCache<Verdict> | undefined) => {
+    const next = callStream(seed);
+    const all = new Float64Array(n);
+    const hits: number[] = [];
+    const misses: number[] = [];
+    let denied = 0;
     for (let i = 0; i < n; i += 1) {
-      const { r, f } = requests[i % requests.length]!;
+      const request = next();
+      const agent = facts.get(request.agentId)!;
+      const before = decisions?.hits ?? 0;
       const t0 = process.hrtime.bigint();
-      const verdict = decide(r, f, compiled.set, 'fail-closed');
-      samples[i] = Number(process.hrtime.bigint() - t0) / 1_000;
-      if (verdict.decision === 'deny') denies += 1;
+      const verdict = decide(request, agent, set, 'fail-closed', decisions);
+      const micros = Number(process.hrtime.bigint() - t0) / 1_000;
+      all[i] = micros;
+      if (decisions) ((decisions.hits > before ? hits : misses) as number[]).push(micros);
+      if (verdict.decision === 'deny') denied += 1;
     }
-    return { samples: samples.sort(), denies };
+    return { all, hits: Float64Array.from(hits), misses: Float64Array.from(misses), denied };
   };
-  run(Math.min(5_000, ITERATIONS)); // warm-up: JIT and the wasm instance
-  const { samples, denies } = run(ITERATIONS);
-  const at = (q: number) =>
-    round(samples[Math.min(samples.length - 1, Math.floor(samples.length * q))]!);
+  const decisions = new DecisionCache<Verdict>();
+  const load = [os.loadavg()[0]];
+  run(1, WARM_UP, decisions); // JIT, the wasm instance, and a running API's cache
+  const cached = run(2, ITERATIONS, decisions);
+  run(3, WARM_UP, undefined);
+  const uncached = run(2, ITERATIONS, undefined);
+  load.push(os.loadavg()[0]);
   return {
-    iterations: ITERATIONS,
-    denied: denies,
-    microseconds: { p50: at(0.5), p99: at(0.99), max: round(samples[samples.length - 1]!) },
+    calls: ITERATIONS,
+    deniedShare: round(cached.denied / ITERATIONS),
+    loadAverage1m: load.map(round),
+    microseconds: percentiles(cached.all),
+    cacheHitShare: round(cached.hits.length / ITERATIONS),
+    hitMicroseconds: percentiles(cached.hits),
+    missMicroseconds: percentiles(cached.misses),
+    everyCallEvaluatedMicroseconds: percentiles(uncached.all),
+    decisionsKept: decisions.size,
   };
 }
 
@@ -131,7 +119,10 @@ async function overHttp(address: string) {
   await migrations.initialize();
   await migrate(migrations);
   await migrations.destroy();
-  const base = loadConfig({ LOG_LEVEL: 'error' });
+  const key =
+    process.env.VIGIL_ADMIN_KEY ??
+    `vgl_bench${randomBytes(4).toString('hex')}_${randomBytes(24).toString('hex')}`;
+  const base = loadConfig({ LOG_LEVEL: 'error', VIGIL_ADMIN_KEY: key });
   const config: VigilConfig = {
     ...base,
     temporal: { ...base.temporal, address, taskQueue: 'bench-authorize' },
@@ -143,32 +134,38 @@ async function overHttp(address: string) {
   try {
     const imported = await fetch(`${url}/v1/identities/import`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify(Array.from({ length: AGENTS }, (_, i) => agentIdentity(i))),
     });
     if (!imported.ok) throw new Error(`import: HTTP ${imported.status}`);
-    const bodies = Array.from({ length: AGENTS }, (_, i) => requestsFor(`agent-${i}`, i)).flat();
-    const requests = bodies.map((body) => ({
-      method: 'POST' as const,
-      path: '/v1/authorize',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }));
-    // Warm-up: caches, JIT, the first case starts.
-    await fire(url, requests, Math.min(RATE, 500), 3);
+    const decisions = app.get(GuardrailService).decisions;
+    // Warm-up: JIT, the identity and decision caches, the first cases.
+    await load(url, key, Math.min(RATE, 500), 5, 11);
+    const hitsBefore = decisions.hits;
+    const missesBefore = decisions.misses;
+    const loadBefore = os.loadavg()[0]!;
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const cpuAtStart = process.cpuUsage();
-    const result = await fire(url, requests, RATE, SECONDS);
+    const result = await load(url, key, RATE, SECONDS, 12);
     const cpu = process.cpuUsage(cpuAtStart);
+    loop.disable();
+    const hits = decisions.hits - hitsBefore;
+    const misses = decisions.misses - missesBefore;
     return {
       ratePerSecond: RATE,
       seconds: SECONDS,
-      requests: result.requests.total,
-      achievedPerSecond: round(result.requests.average),
-      non2xx: result.non2xx,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-      apiCpuMsPerRequest: round((cpu.user + cpu.system) / 1_000 / result.requests.total),
+      loadAverage1m: [round(loadBefore), round(os.loadavg()[0]!)],
+      ...result,
+      // Of the calls that reached Cedar's step (not denied by a built-in check first).
+      cacheHitShare: hits + misses === 0 ? null : round(hits / (hits + misses)),
+      apiCpuMsPerRequest: round((cpu.user + cpu.system) / 1_000 / result.calls),
+      // How late the API's event loop ran its timers: its own blocking plus the machine's.
+      apiEventLoopDelayMs: {
+        p50: round(loop.percentile(50) / 1e6),
+        p99: round(loop.percentile(99) / 1e6),
+        max: round(loop.max / 1e6),
+      },
     };
   } finally {
     await app.close();
@@ -176,45 +173,74 @@ async function overHttp(address: string) {
   }
 }
 
-function fire(
+interface LoadResult {
+  readonly calls: number;
+  readonly achievedPerSecond: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
+}
+
+/** Runs the load generator (authorize-load.ts) in a child process; what it measured. */
+function load(
   url: string,
-  requests: autocannon.Request[],
+  key: string,
   rate: number,
   seconds: number,
-): Promise<autocannon.Result> {
+  seed: number,
+): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    autocannon(
-      { url, connections: 10, overallRate: rate, duration: seconds, requests, workers: 1 },
-      (error, result) => (error ? reject(error) : resolve(result)),
+    const child = fork(
+      path.join(__dirname, 'authorize-load.js'),
+      [url, String(rate), String(seconds), String(seed)],
+      {
+        env: { ...process.env, VIGIL_BENCH_KEY: key },
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      },
+    );
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as LoadResult)
+        : reject(new Error(`the load generator exited with ${code}`)),
     );
   });
 }
 
 async function main(): Promise<void> {
-  const evaluation = inProcess();
-  const temporal = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: tools.ensureTemporalCli({ quiet: true }) },
-      ip: '127.0.0.1',
-      searchAttributes: [...CASE_SEARCH_ATTRIBUTES],
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
-  let http;
-  try {
-    http = await overHttp(temporal.address);
-  } finally {
-    await temporal.teardown();
+  const evaluation = ITERATIONS > 0 ? inProcess() : null;
+  let http = null;
+  if (SECONDS > 0) {
+    const temporal = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: tools.ensureTemporalCli({ quiet: true }) },
+        ip: '127.0.0.1',
+        searchAttributes: [...CASE_SEARCH_ATTRIBUTES],
+        log: { format: 'pretty', level: 'error' },
+      },
+    });
+    try {
+      http = await overHttp(temporal.address);
+    } finally {
+      await temporal.teardown();
+    }
   }
   console.log(
     JSON.stringify(
       {
         benchmark: 'authorize',
-        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+        machine: {
+          cpus: os.cpus().length,
+          model: os.cpus()[0]?.model,
+          memoryGiB: round(os.totalmem() / 2 ** 30),
+          node: process.version,
+        },
         policySet: 'policies/ (examples)',
         agents: AGENTS,
-        inProcess: { ...evaluation, targetP99Microseconds: 100 },
-        http: { ...http, targetP99Ms: 5 },
+        inProcess: evaluation && { ...evaluation, targetP99Microseconds: 100 },
+        http: http && { ...http, targetP99Ms: 5 },
       },
       null,
       2,

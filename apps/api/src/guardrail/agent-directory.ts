@@ -44,11 +44,20 @@ export class AgentDirectory {
 
   /**
    * The cached facts when they are fresh, without waiting (undefined: call `get`). The
-   * request path's common case: no promise, no timer.
+   * request path's common case: no promise, no timer. Past half its TTL an entry is read
+   * again in the background, so an identity in steady use is not read in a request's path;
+   * it is never served past its TTL.
    */
   fresh(id: string, now: number = Date.now()): AgentFacts | null | undefined {
     const entry = this.entries.get(id);
-    return entry && now - entry.loadedAt < this.ttlMs ? entry.facts : undefined;
+    if (!entry) return undefined;
+    const age = now - entry.loadedAt;
+    if (age >= this.ttlMs) return undefined;
+    if (age >= this.ttlMs / 2 && !this.loading.has(id)) {
+      // A failed read leaves the entry to expire, and the next request reads it itself.
+      this.load(id).catch(() => undefined);
+    }
+    return entry.facts;
   }
 
   /** The identity's facts, or null when the inventory has no such identity. */

@@ -1,5 +1,7 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import {
+  DECIMAL_SCALE,
+  decimalUnits,
   CEDAR_NAMESPACE,
   CEDAR_TYPES,
   buildCedarRequest,
@@ -7,6 +9,7 @@ import {
   type CedarRequest,
   type CedarValue,
   type ContextShape,
+  type PolicyReads,
   type ContextType,
 } from '@vigil/domain';
 import type { PolicySetSource } from '@vigil/persistence';
@@ -33,6 +36,8 @@ export interface CompiledPolicySet {
   readonly reasons: ReadonlyMap<string, string>;
   /** The actions an agent may ask about, each with the context the schema declares for it. */
   readonly actions: ReadonlyMap<string, ContextShape>;
+  /** What the policies can observe of a request, so that Cedar is sent only that. */
+  readonly reads: PolicyReads;
   readonly warnings: PolicyDiagnostic[];
 }
 
@@ -80,7 +85,7 @@ export function compilePolicySet(source: PolicySetSource, engineId: string | nul
   }
   const named = namePolicies(parts.policies, source.policies);
   if (!named.ok) return named;
-  const { policies, reasons } = named;
+  const { policies, reasons, reads } = named;
 
   const validation = cedar.validate({
     schema: source.schema,
@@ -126,7 +131,7 @@ export function compilePolicySet(source: PolicySetSource, engineId: string | nul
   ];
   return {
     ok: true,
-    set: { engineId, source, policies, reasons, actions: shapes.actions, warnings },
+    set: { engineId, source, policies, reasons, actions: shapes.actions, reads, warnings },
   };
 }
 
@@ -164,15 +169,26 @@ export function evaluate(set: CompiledPolicySet, request: CedarRequest): Evaluat
   };
 }
 
-/** Ids from `@id` annotations (else `policy<n>`), and `@reason` annotations. */
+/**
+ * Ids from `@id` annotations (else `policy<n>`), `@reason` annotations, and what the
+ * policies read.
+ */
 function namePolicies(
   texts: readonly string[],
   file: string,
 ):
-  | { ok: true; policies: Record<string, string>; reasons: Map<string, string> }
+  | {
+      ok: true;
+      policies: Record<string, string>;
+      reasons: Map<string, string>;
+      reads: PolicyReads;
+    }
   | { ok: false; diagnostics: PolicyDiagnostic[] } {
   const policies: Record<string, string> = {};
   const reasons = new Map<string, string>();
+  const reads = { attributes: new Set<string>(), wholeContext: false };
+  const compared = new Map<string, Set<bigint>>();
+  const exposed = new Set<string>();
   const diagnostics: PolicyDiagnostic[] = [];
   texts.forEach((text, index) => {
     const json = cedar.policyToJson(text);
@@ -189,8 +205,154 @@ function namePolicies(
     policies[id] = text;
     const reason = annotations.reason?.trim();
     if (reason) reasons.set(id, reason);
+    for (const clause of json.json.conditions) {
+      noteReads(clause.body, reads);
+      noteComparisons(clause.body, compared, exposed);
+    }
   });
-  return diagnostics.length > 0 ? { ok: false, diagnostics } : { ok: true, policies, reasons };
+  const thresholds = new Map<string, readonly bigint[]>();
+  if (!reads.wholeContext) {
+    for (const [key, values] of compared) {
+      if (!exposed.has(key))
+        thresholds.set(
+          key,
+          [...values].sort((a, b) => (a < b ? -1 : 1)),
+        );
+    }
+  }
+  return diagnostics.length > 0
+    ? { ok: false, diagnostics }
+    : { ok: true, policies, reasons, reads: { ...reads, thresholds } };
+}
+
+const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=']);
+const DECIMAL_COMPARISONS = new Set([
+  'lessThan',
+  'lessThanOrEqual',
+  'greaterThan',
+  'greaterThanOrEqual',
+]);
+
+/**
+ * Finds the context keys whose value the policies only compare with number or decimal
+ * literals (`context.amount.greaterThan(decimal("500.0"))`, `context.count > 3`), with
+ * those literals; any other use of `context.<key>` puts the key in `exposed`. For such a
+ * key, two values on the same side of (or equal to) each literal get the same decision.
+ */
+export function noteComparisons(
+  node: unknown,
+  compared: Map<string, Set<bigint>>,
+  exposed: Set<string>,
+): void {
+  if (Array.isArray(node)) {
+    for (const item of node) noteComparisons(item, compared, exposed);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length === 1) {
+    const [kind] = keys as [string];
+    const value = record[kind];
+    let pair: unknown[] | null = null;
+    if (COMPARISONS.has(kind) && typeof value === 'object' && value !== null) {
+      const { left, right } = value as { left?: unknown; right?: unknown };
+      pair = [left, right];
+    } else if (DECIMAL_COMPARISONS.has(kind) && Array.isArray(value) && value.length === 2) {
+      pair = value;
+    }
+    if (pair) {
+      for (const [side, other] of [
+        [pair[0], pair[1]],
+        [pair[1], pair[0]],
+      ]) {
+        const key = contextKeyOf(side);
+        const literal = numericLiteral(other);
+        if (key !== null && literal !== null) {
+          const values = compared.get(key) ?? new Set<bigint>();
+          values.add(literal);
+          compared.set(key, values);
+          return;
+        }
+      }
+    }
+    if (kind === '.') {
+      const key = contextKeyOf(record);
+      if (key !== null) {
+        exposed.add(key);
+        return;
+      }
+    }
+    // `context has key` tells only whether the key is there.
+    if (kind === 'has' && contextKeyOf({ '.': value }) !== null) return;
+  }
+  for (const value of Object.values(record)) noteComparisons(value, compared, exposed);
+}
+
+/** `key` when the node is `context.key`, else null. */
+function contextKeyOf(node: unknown): string | null {
+  if (typeof node !== 'object' || node === null) return null;
+  const access = (node as Record<string, unknown>)['.'];
+  if (typeof access !== 'object' || access === null) return null;
+  const { left, attr } = access as { left?: unknown; attr?: unknown };
+  const onContext =
+    typeof left === 'object' &&
+    left !== null &&
+    Object.keys(left).length === 1 &&
+    (left as { Var?: unknown }).Var === 'context';
+  return onContext && typeof attr === 'string' ? attr : null;
+}
+
+/** A whole-number literal or a `decimal("…")` call on a literal, in ten-thousandths. */
+function numericLiteral(node: unknown): bigint | null {
+  if (typeof node !== 'object' || node === null) return null;
+  const record = node as Record<string, unknown>;
+  if (Object.keys(record).length !== 1) return null;
+  if (typeof record.Value === 'number' && Number.isSafeInteger(record.Value)) {
+    return BigInt(record.Value) * DECIMAL_SCALE;
+  }
+  const args = record.decimal;
+  if (Array.isArray(args) && args.length === 1) {
+    const text = (args[0] as { Value?: unknown } | undefined)?.Value;
+    return typeof text === 'string' ? decimalUnits(text) : null;
+  }
+  return null;
+}
+
+/**
+ * Collects the attribute names an expression (Cedar's JSON form) reads with `.` or `has`,
+ * and whether it uses `context` other than to read one of its attributes. The walk goes
+ * through every node, literals included, so it can only find more than is read, never less.
+ */
+export function noteReads(
+  node: unknown,
+  reads: { attributes: Set<string>; wholeContext: boolean },
+): void {
+  if (Array.isArray(node)) {
+    for (const item of node) noteReads(item, reads);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  if (record.Var === 'context') reads.wholeContext = true;
+  for (const [key, value] of Object.entries(record)) {
+    const access = (key === '.' || key === 'has') && typeof value === 'object' && value !== null;
+    if (!access) {
+      noteReads(value, reads);
+      continue;
+    }
+    const { left, attr } = value as { left?: unknown; attr?: unknown };
+    for (const name of Array.isArray(attr) ? attr : [attr]) {
+      if (typeof name === 'string') reads.attributes.add(name);
+      else noteReads(name, reads);
+    }
+    const onContext =
+      typeof left === 'object' &&
+      left !== null &&
+      Object.keys(left).length === 1 &&
+      (left as { Var?: unknown }).Var === 'context';
+    if (!onContext) noteReads(left, reads);
+  }
 }
 
 type SchemaJson = cedar.SchemaJson<string>;

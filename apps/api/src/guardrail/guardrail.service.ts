@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthorizeRequest, AuthorizeResponse } from '@vigil/contracts';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
-import { buildCedarRequest, coerceContext, type AgentFacts } from '@vigil/domain';
+import { cedarContext, cedarRequestWith, coerceContext, type AgentFacts } from '@vigil/domain';
 import { performance } from 'node:perf_hooks';
 import { ApiError } from '../common/api-error';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { AgentDirectory } from './agent-directory';
 import { evaluate, type CompiledPolicySet } from './cedar';
+import { DecisionCache } from './decision-cache';
 import { DenialCases } from './denial-cases';
 import { PolicyEngine } from './policy-engine';
 import { ToolUseFeed } from './tool-use-feed';
@@ -45,6 +46,8 @@ export class GuardrailService {
   private readonly logger = new Logger(GuardrailService.name);
   private failures = 0;
   private failureLoggedAt = 0;
+  /** Cedar's decisions for the active set (see DecisionCache). */
+  readonly decisions = new DecisionCache<Verdict>();
 
   constructor(
     private readonly engine: PolicyEngine,
@@ -90,7 +93,13 @@ export class GuardrailService {
         );
       }
     }
-    const verdict = decide(request, facts, policy.compiled, this.config.authorize.failMode);
+    const verdict = decide(
+      request,
+      facts,
+      policy.compiled,
+      this.config.authorize.failMode,
+      this.decisions,
+    );
     if (!verdict.evaluated) this.noteFailure(verdict.reasons.join('; '));
     const base = { ...verdict, policyVersion, caseId: null };
     if (verdict.decision === 'allow') {
@@ -134,13 +143,15 @@ export class GuardrailService {
 /**
  * The decision for one request against a compiled set: Vigil's built-in denials first
  * (unknown or inactive identity, tool blocked by remediation, action the schema does not
- * know), then Cedar. A bad context is the caller's error (400), not a decision.
+ * know), then Cedar, or Cedar's remembered answer to the same input when `decisions` has
+ * it. A bad context is the caller's error (400), not a decision.
  */
 export function decide(
   request: AuthorizeRequest,
   facts: AgentFacts | null,
   compiled: CompiledPolicySet,
   failMode: VigilConfig['authorize']['failMode'],
+  decisions?: DecisionCache<Verdict>,
 ): Verdict {
   if (!facts) {
     return denied(
@@ -168,7 +179,15 @@ export function decide(
   }
   const context = coerceContext(request.context, shape);
   if (!context.ok) throw ApiError.validation(context.field, context.message);
-  const evaluation = evaluate(compiled, buildCedarRequest(request, facts, context.context));
+  // A dry-run candidate is checked against its schema, which wants every attribute; a
+  // preparsed set is sent only what its policies read.
+  const reads = compiled.engineId === null ? null : compiled.reads;
+  const cedar = cedarContext(request, facts, context.context, reads);
+  const key =
+    reads && decisions ? decisions.keyOf(compiled.engineId, reads, facts, request, cedar) : null;
+  const known = key === null ? undefined : decisions?.get(key);
+  if (known) return known;
+  const evaluation = evaluate(compiled, cedarRequestWith(request, facts, cedar, reads));
   if (!evaluation.ok) {
     return failModeVerdict(failMode, `Cedar could not evaluate the request: ${evaluation.error}`);
   }
@@ -189,12 +208,14 @@ export function decide(
         (evaluation.errors.length > 0 ? ` (errors: ${evaluation.errors.join('; ')})` : ''),
     );
   }
-  return {
+  const verdict: Verdict = Object.freeze({
     decision: evaluation.decision,
-    reasons,
-    policies: evaluation.determining,
+    reasons: Object.freeze(reasons) as string[],
+    policies: Object.freeze(evaluation.determining) as string[],
     evaluated: true,
-  };
+  });
+  if (key !== null) decisions?.set(key, verdict);
+  return verdict;
 }
 
 function denied(policy: string, reason: string): Verdict {

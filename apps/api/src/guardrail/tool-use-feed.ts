@@ -79,7 +79,7 @@ export class ToolUseFeed implements OnApplicationShutdown {
     while (this.buffer.length > 0) {
       const events = this.buffer.splice(0, BATCH);
       try {
-        await this.ingest.ingest({ format: 'json', text: JSON.stringify(events) }, 'authorize');
+        await this.ingest.ingestItems(events, [], 'events', 'authorize');
       } catch (error) {
         // The decision was already given; losing its baseline event only delays learning.
         this.logger.warn(

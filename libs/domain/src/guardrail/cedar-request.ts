@@ -104,43 +104,181 @@ export function agentEntity(identity: Identity): CedarEntity {
 }
 
 /**
+ * What a policy set can observe of an entity or of the context: the attribute names its
+ * policies read (`x.name`, `x has name`), and whether one uses the context as a whole
+ * (`context == {...}`). Cedar has no other way to read an attribute, so leaving out the
+ * attributes a set never names cannot change any of its decisions, reasons or errors.
+ */
+export interface PolicyReads {
+  readonly attributes: ReadonlySet<string>;
+  readonly wholeContext: boolean;
+  /**
+   * Context keys the policies only compare with number or decimal literals, each with those
+   * literals in ten-thousandths, ascending (empty when the context is used as a whole).
+   */
+  readonly thresholds?: ReadonlyMap<string, readonly bigint[]>;
+}
+
+/** Cedar's decimals are whole numbers of ten-thousandths in a signed 64-bit integer. */
+export const DECIMAL_SCALE = 10_000n;
+const I64_MAX = 2n ** 63n - 1n;
+const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d{1,4}))?$/;
+
+/** A decimal's text in ten-thousandths; null when it is not one Cedar can hold. */
+export function decimalUnits(text: string): bigint | null {
+  const match = DECIMAL_TEXT.exec(text);
+  if (!match) return null;
+  const units = BigInt(match[2]!) * DECIMAL_SCALE + BigInt((match[3] ?? '').padEnd(4, '0') || '0');
+  const signed = match[1] ? -units : units;
+  return signed > I64_MAX || signed < -I64_MAX - 1n ? null : signed;
+}
+
+/**
+ * The context as far as the decisions of a set that `reads` it this way can tell: a value
+ * the policies only compare with literals becomes its place among those literals (below
+ * the first, equal to it, between it and the next, …), so that two calls whose decisions
+ * cannot differ have one context. Anything else stays as it is.
+ */
+export function decisionContext(
+  context: Readonly<Record<string, CedarValue>>,
+  reads: PolicyReads,
+): Readonly<Record<string, CedarValue>> {
+  const thresholds = reads.thresholds;
+  if (!thresholds || thresholds.size === 0) return context;
+  let out: Record<string, CedarValue> | null = null;
+  for (const [key, limits] of thresholds) {
+    const value = context[key];
+    if (value === undefined) continue;
+    const units = numericUnits(value);
+    if (units === null) continue;
+    let place = 0;
+    for (const limit of limits) {
+      if (units > limit) place += 2;
+      else {
+        if (units === limit) place += 1;
+        break;
+      }
+    }
+    out ??= { ...context };
+    out[key] = { '#place': place };
+  }
+  return out ?? context;
+}
+
+function numericUnits(value: CedarValue): bigint | null {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) ? BigInt(value) * DECIMAL_SCALE : null;
+  }
+  if (typeof value === 'object' && value !== null && '__extn' in value) {
+    const extension = (value as { __extn: { fn: string; arg: string } }).__extn;
+    return extension.fn === 'decimal' ? decimalUnits(extension.arg) : null;
+  }
+  return null;
+}
+
+/**
  * The Cedar request for an authorization request, with `context` already checked against
  * the schema (see `coerceContext`). Vigil adds to the context whether the identity's
  * declaration allows the tool, whether remediation blocked it, and the target resource.
+ * Given what the policy set `reads`, attributes and context keys it never reads are left
+ * out (the entities themselves stay, since a missing entity is an error in Cedar).
  */
 export function buildCedarRequest(
   request: Pick<AuthorizeRequest, 'tool' | 'action' | 'resource'>,
   facts: AgentFacts,
   context: Readonly<Record<string, CedarValue>>,
+  reads: PolicyReads | null = null,
+): CedarRequest {
+  return cedarRequestWith(request, facts, cedarContext(request, facts, context, reads), reads);
+}
+
+/** The Cedar request around a context `cedarContext` built with the same `reads`. */
+export function cedarRequestWith(
+  request: Pick<AuthorizeRequest, 'tool' | 'action' | 'resource'>,
+  facts: AgentFacts,
+  context: Record<string, CedarValue>,
+  reads: PolicyReads | null,
 ): CedarRequest {
   const toolUid = { type: CEDAR_TYPES.tool, id: request.tool };
   const entities: CedarEntity[] = [
-    agentEntity(facts.identity),
+    reads ? agentSlice(facts.identity, reads).entity : agentEntity(facts.identity),
     {
       uid: toolUid,
-      attrs: { name: request.tool },
+      attrs: !reads || reads.attributes.has('name') ? { name: request.tool } : {},
       // The class needs no entity of its own: `in` follows the tool's parents.
       parents: [{ type: CEDAR_TYPES.toolClass, id: toolClassOf(request.tool) }],
     },
   ];
+  if (context.target !== undefined && request.resource !== null) {
+    entities.push({
+      uid: { type: CEDAR_TYPES.resource, id: request.resource },
+      attrs:
+        !reads || reads.attributes.has('type') ? { type: resourceTypeOf(request.resource) } : {},
+      parents: [],
+    });
+  }
+  return {
+    principal: { type: CEDAR_TYPES.agent, id: facts.identity.id },
+    action: { type: CEDAR_TYPES.action, id: request.action },
+    resource: toolUid,
+    context,
+    entities,
+  };
+}
+
+/**
+ * The context Cedar evaluates: the caller's checked context and Vigil's facts, without the
+ * keys the policy set never reads (all of them when `reads` is null or the set reads the
+ * context as a whole).
+ */
+export function cedarContext(
+  request: Pick<AuthorizeRequest, 'tool' | 'resource'>,
+  facts: AgentFacts,
+  context: Readonly<Record<string, CedarValue>>,
+  reads: PolicyReads | null = null,
+): Record<string, CedarValue> {
   const full: Record<string, CedarValue> = {
     ...context,
     toolAllowed: toolAllowedByDeclaration(facts.identity, request.tool),
     toolBlocked: facts.blockedTools.has(request.tool),
   };
   if (request.resource !== null) {
-    const target = { type: CEDAR_TYPES.resource, id: request.resource };
-    entities.push({ uid: target, attrs: { type: resourceTypeOf(request.resource) }, parents: [] });
-    full.target = { __entity: target };
+    full.target = { __entity: { type: CEDAR_TYPES.resource, id: request.resource } };
   }
-  return {
-    principal: { type: CEDAR_TYPES.agent, id: facts.identity.id },
-    action: { type: CEDAR_TYPES.action, id: request.action },
-    resource: toolUid,
-    context: full,
-    entities,
-  };
+  if (!reads || reads.wholeContext) return full;
+  const kept: Record<string, CedarValue> = {};
+  for (const key of Object.keys(full)) {
+    if (reads.attributes.has(key)) kept[key] = full[key]!;
+  }
+  return kept;
 }
+
+/** The principal entity as a policy set sees it, and its canonical JSON text. */
+export interface AgentSlice {
+  readonly entity: CedarEntity;
+  readonly json: string;
+}
+
+/**
+ * The principal entity with only the attributes `reads` names, built once per cached
+ * identity record and policy set (identity records are replaced, never changed, when the
+ * inventory changes).
+ */
+export function agentSlice(identity: Identity, reads: PolicyReads): AgentSlice {
+  const cached = slices.get(identity);
+  if (cached && cached.reads === reads) return cached.slice;
+  const whole = agentEntity(identity);
+  const attrs: Record<string, CedarValue> = {};
+  for (const key of Object.keys(whole.attrs)) {
+    if (reads.attributes.has(key)) attrs[key] = whole.attrs[key]!;
+  }
+  const entity: CedarEntity = { uid: whole.uid, attrs, parents: whole.parents };
+  const slice = { entity, json: JSON.stringify(entity) };
+  slices.set(identity, { reads, slice });
+  return slice;
+}
+
+const slices = new WeakMap<Identity, { reads: PolicyReads; slice: AgentSlice }>();
 
 /**
  * Two identities that between them carry every attribute Vigil may set, and none of the
