@@ -66,6 +66,7 @@ import { DEV_SERVER_DYNAMIC_CONFIG, reportToCase } from '@vigil/temporal';
 import { createActivities } from '../activities';
 import { WORKFLOW_SOURCE } from '../apps/worker/src/workflow-source';
 import { startApi } from '../test/support/api';
+import { TEST_ADMIN_KEY } from '../test/support/http';
 import { startRunbookReceivers } from '../test/support/runbook-receivers';
 import { postgresScratch, sqliteScratch } from './scratch-database';
 
@@ -301,6 +302,7 @@ async function measureLatency(
     ...base,
     temporal: { ...base.temporal, address: env.address, taskQueue: TASK_QUEUE },
     database,
+    auth: { ...base.auth, adminKey: TEST_ADMIN_KEY },
   };
   const app: INestApplication = await startApi(config);
   try {
@@ -785,7 +787,7 @@ function childrenCpuMs(): number {
 async function request(method: 'PUT' | 'POST', url: string, body: unknown): Promise<unknown> {
   const response = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(60_000),
   });
