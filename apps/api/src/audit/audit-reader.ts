@@ -15,16 +15,11 @@ import {
   EventEntity,
   IdentityEntity,
 } from '@vigil/persistence';
-import { ApiError } from '../common/api-error';
 import type { ExceptionRowDto } from './dto/audit.dto';
+import { decodeCaseCursor, encodeCaseCursor, type CaseCursor } from '../common/case-cursor';
 
 /** Rows read per query: bounds memory and statement size however long the window. */
 const PAGE = 500;
-
-interface Cursor {
-  readonly openedAt: string;
-  readonly id: string;
-}
 
 /** The case columns the auditor's views read. */
 const CASE_COLUMNS: Array<keyof CaseEntity> = [
@@ -89,7 +84,7 @@ export class AuditReader {
     limit: number,
     cursor: string | undefined,
   ): Promise<{ items: ExceptionRowDto[]; nextCursor: string | null }> {
-    const after = cursor === undefined ? null : decodeCursor(cursor);
+    const after = cursor === undefined ? null : decodeCaseCursor(cursor);
     const rows = await this.casePage(from, to, after, limit + 1);
     const page = rows.slice(0, limit);
     const items = await this.rowsOf(page);
@@ -98,7 +93,7 @@ export class AuditReader {
       items,
       nextCursor:
         rows.length > limit && last
-          ? encodeCursor({ openedAt: last.openedAt.toISOString(), id: last.id })
+          ? encodeCaseCursor({ openedAt: last.openedAt.toISOString(), id: last.id })
           : null,
     };
   }
@@ -106,7 +101,7 @@ export class AuditReader {
   /** Every exception of the window as CSV lines, header first, read a page at a time. */
   async *exceptionsCsv(from: Date, to: Date): AsyncGenerator<string> {
     yield csvRow(EXCEPTION_CSV_COLUMNS);
-    let after: Cursor | null = null;
+    let after: CaseCursor | null = null;
     for (;;) {
       const page = await this.casePage(from, to, after, PAGE);
       if (page.length === 0) return;
@@ -126,7 +121,7 @@ export class AuditReader {
       .where('e.time >= :from AND e.time < :to', { from, to })
       .getCount();
     const cases: ReportCase[] = [];
-    let after: Cursor | null = null;
+    let after: CaseCursor | null = null;
     for (;;) {
       const page = await this.casePage(from, to, after, PAGE);
       if (page.length === 0) break;
@@ -177,7 +172,7 @@ export class AuditReader {
   private casePage(
     from: Date,
     to: Date,
-    after: Cursor | null,
+    after: CaseCursor | null,
     limit: number,
   ): Promise<CaseEntity[]> {
     const query = this.dataSource.manager
@@ -306,24 +301,4 @@ function csvValues(row: ExceptionRowDto): Array<string | number | boolean | null
     row.resolvedAt,
     row.timeToResolveMs,
   ];
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
-}
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
-    if (
-      typeof parsed.openedAt === 'string' &&
-      !Number.isNaN(Date.parse(parsed.openedAt)) &&
-      typeof parsed.id === 'string'
-    ) {
-      return { openedAt: parsed.openedAt, id: parsed.id };
-    }
-  } catch {
-    // falls through to the validation error
-  }
-  throw ApiError.validation('cursor', 'cursor is not one this API returned');
 }

@@ -3,15 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { CaseList, CaseState, CaseSummary, CaseView } from '@vigil/contracts';
 import { CaseEntity, TimelineEntryEntity, caseViewOf } from '@vigil/persistence';
-import { ApiError } from '../common/api-error';
 import type { ListCasesQuery } from './dto/list-cases.query';
+import { decodeCaseCursor, encodeCaseCursor } from '../common/case-cursor';
 
 const DEFAULT_PAGE_SIZE = 50;
-
-interface Cursor {
-  readonly openedAt: string;
-  readonly id: string;
-}
 
 /** Reads cases from the read model the case workflows write. */
 @Injectable()
@@ -32,7 +27,7 @@ export class CaseReader {
       qb.andWhere('c.identityId = :identityId', { identityId: query.identityId });
     if (query.kind) qb.andWhere('c.kind = :kind', { kind: query.kind });
     if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
+      const cursor = decodeCaseCursor(query.cursor);
       qb.andWhere('(c.openedAt < :openedAt OR (c.openedAt = :openedAt AND c.id < :id))', {
         openedAt: new Date(cursor.openedAt),
         id: cursor.id,
@@ -45,7 +40,7 @@ export class CaseReader {
       items: page.map(summaryOf),
       nextCursor:
         rows.length > limit && last
-          ? encodeCursor({ openedAt: last.openedAt.toISOString(), id: last.id })
+          ? encodeCaseCursor({ openedAt: last.openedAt.toISOString(), id: last.id })
           : null,
     };
   }
@@ -83,24 +78,4 @@ export function summaryOf(row: CaseEntity): CaseSummary {
 export function viewOfState(state: CaseState, now: Date): CaseView {
   const { caseId, ...rest } = state;
   return { id: caseId, ...rest, updatedAt: now.toISOString() };
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
-}
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
-    if (
-      typeof parsed.openedAt === 'string' &&
-      !Number.isNaN(Date.parse(parsed.openedAt)) &&
-      typeof parsed.id === 'string'
-    ) {
-      return { openedAt: parsed.openedAt, id: parsed.id };
-    }
-  } catch {
-    // fall through to the validation error
-  }
-  throw ApiError.validation('cursor', 'cursor is not one this API returned');
 }
