@@ -361,6 +361,15 @@ describe(`tuning API on ${database}`, () => {
         },
         'thresholds.byIdentityKind.robot',
       ],
+      [
+        { from: new Date().toISOString(), thresholds: { byIdentityKind: { ai_agent: {} } } },
+        'thresholds.global',
+      ],
+      [{ from: new Date().toISOString(), thresholds: { global: [] } }, 'thresholds.global'],
+      [
+        { from: new Date().toISOString(), thresholds: { global: {}, extra: 1 } },
+        'thresholds.extra',
+      ],
     ];
     for (const [body, field] of cases) {
       const res = await http.post('/v1/tuning/replay').send(body).expect(400);

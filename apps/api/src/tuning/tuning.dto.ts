@@ -12,6 +12,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateNested,
 } from 'class-validator';
 
 export class TuningRunRequestDto {
@@ -89,6 +90,8 @@ export class ReplayRequestDto {
 
   @ApiProperty({ type: ThresholdSetDto, description: 'The candidate threshold set.' })
   @IsObject({ message: 'thresholds must be an object' })
+  @ValidateNested()
+  @Type(() => ThresholdSetDto)
   thresholds!: ThresholdSetDto;
 }
 
