@@ -178,7 +178,19 @@ interface LoadResult {
   readonly achievedPerSecond: number;
   readonly non2xx: number;
   readonly errors: number;
-  readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
+  readonly latencyMs: Percentiles;
+  readonly allowLatencyMs: Percentiles;
+  readonly denyLatencyMs: Percentiles;
+  readonly generatorSendLagMs: Percentiles;
+  readonly latencyFromDueMs: Percentiles;
+}
+
+interface Percentiles {
+  readonly samples: number;
+  readonly p50: number | null;
+  readonly p90: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
 }
 
 /** Runs the load generator (authorize-load.ts) in a child process; what it measured. */

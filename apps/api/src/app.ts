@@ -1,8 +1,11 @@
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import cors from 'cors';
 import helmet from 'helmet';
+import type { Server } from 'node:http';
+import type { Role } from '@vigil/contracts';
 import {
   JsonNestLogger,
   VIGIL_CONFIG,
@@ -11,11 +14,18 @@ import {
   type VigilConfig,
 } from '@vigil/config';
 import { AppModule } from './app.module';
+import { AccessControl } from './auth/access-control';
+import { ROLES_METADATA } from './auth/roles';
+import { JSON_BODY_LIMIT } from './common/body-parsing';
 import { ErrorFilter } from './common/error.filter';
 import { httpObservability } from './common/http-observability';
 import { REQUEST_ID_HEADER } from './common/request-id';
 import { RouteTable } from './common/route-table';
+import { headersSetBy } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
+import { AuthorizeController } from './guardrail/authorize.controller';
+import { AuthorizeHotPath, serveHotPathFirst } from './guardrail/authorize-hot-path';
+import { GuardrailService } from './guardrail/guardrail.service';
 import { ApiMetrics } from './metrics/api-metrics';
 
 export interface CreateApiOptions {
@@ -48,21 +58,48 @@ export function configureApi(app: INestApplication): void {
   const routes = new RouteTable(document);
   const express = app.getHttpAdapter().getInstance() as { disable(setting: string): void };
   express.disable('x-powered-by');
-  app.use(httpObservability(app.get<Logger>(VIGIL_LOGGER), app.get(ApiMetrics), routes));
-  app.use(helmet());
-  if (config.auth.corsOrigins.length > 0) {
-    app.enableCors({
-      origin: [...config.auth.corsOrigins],
-      methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'],
-      allowedHeaders: ['Authorization', 'Content-Type', REQUEST_ID_HEADER],
-      exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After'],
-      maxAge: 600,
-    });
-  }
+  const logger = app.get<Logger>(VIGIL_LOGGER);
+  app.use(httpObservability(logger, app.get(ApiMetrics), routes));
+  const securityHeaders = helmet();
+  app.use(securityHeaders);
+  const corsEnabled = config.auth.corsOrigins.length > 0;
+  const corsHeaders = corsEnabled
+    ? cors({
+        origin: [...config.auth.corsOrigins],
+        methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'],
+        allowedHeaders: ['Authorization', 'Content-Type', REQUEST_ID_HEADER],
+        exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After'],
+        maxAge: 600,
+      })
+    : null;
+  if (corsHeaders) app.use(corsHeaders);
   app.useGlobalFilters(new ErrorFilter(routes));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  const roles = app
+    .get(Reflector)
+    .getAllAndOverride<Role[] | undefined>(ROLES_METADATA, [
+      AuthorizeController.prototype.authorize,
+      AuthorizeController,
+    ]);
+  serveHotPathFirst(
+    app.getHttpServer() as Server,
+    new AuthorizeHotPath({
+      guardrail: app.get(GuardrailService),
+      access: app.get(AccessControl),
+      metrics: app.get(ApiMetrics),
+      logger,
+      roles: roles ?? [],
+      // What the middleware above sets on an answer to a request without an Origin.
+      headers: [
+        ...headersSetBy(securityHeaders),
+        ...(corsHeaders ? headersSetBy(corsHeaders) : []),
+      ],
+      corsEnabled,
+      bodyLimitBytes: JSON_BODY_LIMIT,
+    }),
+  );
 }
 
 export function openApiDocument(app: INestApplication): OpenAPIObject {

@@ -50,19 +50,58 @@ export interface CaseOfReport {
 }
 
 /**
+ * The case each workflow run belongs to, as learnt from earlier reports: a run never
+ * changes case, so a report that lands on a run seen before needs no describe call.
+ * Bounded: the least recently used runs are forgotten first.
+ */
+export class RunCases {
+  private readonly cases = new Map<string, string>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  get(runId: string): string | undefined {
+    const caseId = this.cases.get(runId);
+    if (caseId !== undefined) {
+      this.cases.delete(runId);
+      this.cases.set(runId, caseId);
+    }
+    return caseId;
+  }
+
+  set(runId: string, caseId: string): void {
+    this.cases.delete(runId);
+    this.cases.set(runId, caseId);
+    if (this.cases.size > this.capacity) {
+      this.cases.delete(this.cases.keys().next().value as string);
+    }
+  }
+
+  get size(): number {
+    return this.cases.size;
+  }
+}
+
+/**
  * Delivers the report and names its case. A joined case's id is the first run of its chain,
- * which only a describe call knows (the chain may have continued as new since it opened).
+ * which only a describe call knows (the chain may have continued as new since it opened),
+ * unless `known` remembers the run from an earlier report.
  */
 export async function reportToCase(
   client: Client,
   taskQueue: string,
   report: ExceptionReport,
+  known?: RunCases,
 ): Promise<CaseOfReport> {
   const workflowId = caseWorkflowId(report.fingerprint);
   const { runId, started } = await withTimeout(client, () =>
     deliverReport(client, taskQueue, report),
   );
-  if (started) return { caseId: runId, workflowId, deduplicated: false };
+  if (started) {
+    known?.set(runId, runId);
+    return { caseId: runId, workflowId, deduplicated: false };
+  }
+  const remembered = known?.get(runId);
+  if (remembered !== undefined) return { caseId: remembered, workflowId, deduplicated: true };
   const description = await withTimeout(client, () =>
     client.workflow.getHandle(workflowId, runId).describe(),
   );
@@ -72,5 +111,6 @@ export async function reportToCase(
     typeof reviewCaseId === 'string'
       ? reviewCaseId
       : description.raw.workflowExecutionInfo?.firstRunId || runId;
+  known?.set(runId, caseId);
   return { caseId, workflowId, deduplicated: true };
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AccessControl } from './access-control';
 import { AuthGuard } from './auth.guard';
 import { KeyAuthenticator } from './key-authenticator';
 import { KeysController } from './keys.controller';
@@ -8,7 +9,12 @@ import { KeysService } from './keys.service';
 /** API keys, and the guard that checks one on every route that is not public. */
 @Module({
   controllers: [KeysController],
-  providers: [KeyAuthenticator, KeysService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [KeysService, KeyAuthenticator],
+  providers: [
+    KeyAuthenticator,
+    KeysService,
+    AccessControl,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [KeysService, KeyAuthenticator, AccessControl],
 })
 export class AuthModule {}

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly field?: string,
     /** More of the answer's body, e.g. the diagnostics of a rejected policy set. */
     readonly details?: Readonly<Record<string, unknown>>,
+    /** Headers the answer carries, e.g. `Retry-After` on a 429. */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = 'ApiError';

@@ -6,13 +6,14 @@ import { continueInRequestContext } from './request-id';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
-export const JSON_BODY_LIMIT = '1mb';
+/** The largest JSON body a route takes, in bytes (1 MiB). */
+export const JSON_BODY_LIMIT = 1_048_576;
 
 /**
  * JSON bodies only: a request that carries a body must say it is JSON, and a body that does
  * not parse is a 400 with the error body, not a stack trace.
  */
-export function jsonBodyMiddleware(limit: string = JSON_BODY_LIMIT) {
+export function jsonBodyMiddleware(limit: number = JSON_BODY_LIMIT) {
   const parse = express.json({ limit, strict: true });
   return (req: Request, res: Response, next: NextFunction): void => {
     const hasBody =
@@ -31,19 +32,22 @@ export function jsonBodyMiddleware(limit: string = JSON_BODY_LIMIT) {
     }
     parse(req, res, (error?: unknown) => {
       if (error) return sendError(res, error);
-      const field = unstorableField(req.body);
-      if (field !== undefined) {
-        return sendError(
-          res,
-          ApiError.validation(
-            field,
-            `${field} contains a NUL character or an unpaired UTF-16 surrogate, which cannot be stored`,
-          ),
-        );
-      }
+      const unstorable = unstorableError(req.body);
+      if (unstorable) return sendError(res, unstorable);
       continueInRequestContext(res, next);
     });
   };
+}
+
+/** The 400 for a parsed body that holds text the databases cannot store, if it does. */
+export function unstorableError(body: unknown): ApiError | undefined {
+  const field = unstorableField(body);
+  return field === undefined
+    ? undefined
+    : ApiError.validation(
+        field,
+        `${field} contains a NUL character or an unpaired UTF-16 surrogate, which cannot be stored`,
+      );
 }
 
 /** NUL, or a surrogate without its pair: text the databases cannot store as it is. */

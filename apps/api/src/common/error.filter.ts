@@ -39,6 +39,12 @@ const BODY_PARSER_ERRORS: Record<string, { status: HttpStatus; code: string; mes
 
 const logger = new Logger('http');
 
+/** The error a JSON body that does not parse is answered with, wherever it was parsed. */
+export function malformedJsonError(): ApiError {
+  const { status, code, message } = BODY_PARSER_ERRORS['entity.parse.failed']!;
+  return new ApiError(status, code, message);
+}
+
 /**
  * Every error leaves the API as `{ code, message, field?, requestId }`. A path the API
  * serves, asked with a method it does not answer, is a 405 with `Allow`, not a 404.
@@ -75,7 +81,19 @@ export class ErrorFilter implements ExceptionFilter {
 
 /** Answers with the error body; also used by middleware that runs outside Nest's filters. */
 export function sendError(res: Response, error: unknown): void {
-  const requestId = requestIdOf(res);
+  const answer = errorAnswer(error, requestIdOf(res));
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  res.status(answer.status).json(answer.body);
+}
+
+/**
+ * The answer to a request that failed with `error`: status, the error body and the error's
+ * headers. A failure of the API itself (a 5xx) is logged here, once.
+ */
+export function errorAnswer(
+  error: unknown,
+  requestId: string,
+): { status: number; body: ErrorBody; headers: Readonly<Record<string, string>> } {
   const { status, body } = describeError(error);
   // A dependency that is down is expected and already named in the body; a stack is not.
   const databaseCause = databaseUnavailableCause(error);
@@ -88,7 +106,11 @@ export function sendError(res: Response, error: unknown): void {
       `${body.code} (request ${requestId}): ${error instanceof Error ? error.stack : String(error)}`,
     );
   }
-  res.status(status).json({ ...body, requestId } satisfies ErrorBody);
+  return {
+    status,
+    body: { ...body, requestId } satisfies ErrorBody,
+    headers: (error instanceof ApiError && error.headers) || {},
+  };
 }
 
 export function describeError(error: unknown): {

@@ -11,11 +11,15 @@ const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * handles the rest of the request with it in the log context.
  */
 export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
-  const given = req.header(REQUEST_ID_HEADER);
-  const id = given && ACCEPTABLE_REQUEST_ID.test(given) ? given : randomUUID();
+  const id = requestIdFor(req.header(REQUEST_ID_HEADER));
   res.locals.requestId = id;
   res.setHeader(REQUEST_ID_HEADER, id);
   continueInRequestContext(res, next);
+}
+
+/** The caller's `X-Request-Id` when it is sane, otherwise a new one. */
+export function requestIdFor(given: string | undefined): string {
+  return given && ACCEPTABLE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 export function requestIdOf(res: Response): string {

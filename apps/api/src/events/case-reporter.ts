@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { caseWorkflowId, type ExceptionReport } from '@vigil/contracts';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { ReportOutbox } from '@vigil/persistence';
-import { reportToCase } from '@vigil/temporal';
+import { RunCases, reportToCase } from '@vigil/temporal';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module';
 import { asUnavailable } from '../temporal/temporal-errors';
 
@@ -34,6 +34,7 @@ export class CaseReporter implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger(CaseReporter.name);
   private timer?: NodeJS.Timeout;
   private dispatching?: Promise<void>;
+  private readonly runCases = new RunCases();
 
   constructor(
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
@@ -107,7 +108,12 @@ export class CaseReporter implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async deliver(report: ExceptionReport): Promise<ReportOutcome> {
-    const delivered = await reportToCase(this.client, this.config.temporal.taskQueue, report);
+    const delivered = await reportToCase(
+      this.client,
+      this.config.temporal.taskQueue,
+      report,
+      this.runCases,
+    );
     return { ...delivered, pending: false };
   }
 }

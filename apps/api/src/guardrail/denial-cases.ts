@@ -17,6 +17,11 @@ export const CASE_WAIT_MS = 250;
  */
 export const COALESCE_MS = 10_000;
 const MAX_TRACKED = 10_000;
+/**
+ * How often closed windows are looked for. Each denial's window closes on its own clock, so
+ * looking often spreads the re-reports over time instead of sending them in one burst.
+ */
+const SWEEP_MS = 1_000;
 
 /** A denial to record as a case. */
 export interface Denial {
@@ -43,9 +48,12 @@ interface Tracked {
  * fingerprint, `<agent>.policy_violation.<tool>`, is the one the ingest path's policy
  * violation detector gives the same agent and tool, so both join one case.
  *
- * The answer never waits long: at most CASE_WAIT_MS for the case id, after which the
- * report goes on in the background (CaseReporter keeps it in the outbox while Temporal is
- * down). A burst of the same denial costs one report per COALESCE_MS, not one per request.
+ * The answer never waits long: only the first denial of an agent and tool waits for its
+ * case id, at most CASE_WAIT_MS, after which the report goes on in the background
+ * (CaseReporter keeps it in the outbox while Temporal is down); later ones name the case
+ * their earlier reports went to at once. A burst of the same denial costs one report per
+ * COALESCE_MS, not one per request; if the case has closed meanwhile, that report opens
+ * the next case, which later answers name.
  */
 @Injectable()
 export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -56,7 +64,7 @@ export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(private readonly reporter: CaseReporter) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.sweep(), COALESCE_MS);
+    this.timer = setInterval(() => this.sweep(), SWEEP_MS);
     this.timer.unref();
   }
 
@@ -78,7 +86,8 @@ export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdow
     if (known && (known.delivering || now - known.reportedAt < COALESCE_MS)) {
       known.repeats += 1;
       known.last = denial;
-      return known.delivering ? this.waitFor(known.delivering) : known.caseId;
+      if (known.caseId !== null || !known.delivering) return known.caseId;
+      return this.waitFor(known.delivering);
     }
     const tracked: Tracked = known ?? {
       caseId: null,
@@ -88,7 +97,9 @@ export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdow
       last: denial,
     };
     if (!known) this.track(fingerprint, tracked);
-    return this.waitFor(this.deliver(fingerprint, tracked, denial, now));
+    const delivering = this.deliver(fingerprint, tracked, denial, now);
+    // A denial already reported to a case names it at once; the report goes on behind.
+    return tracked.caseId ?? this.waitFor(delivering);
   }
 
   private deliver(
