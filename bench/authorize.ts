@@ -10,6 +10,9 @@
  *   `Authorization: Bearer` on every request, at a steady rate from a load generator in a
  *   child process (authorize-load.ts), so that the API's CPU per request counts the API alone.
  *
+ * - the floor: the same load against a bare Node.js HTTP server with a fixed answer, for what
+ *   the machine and the generator give on their own.
+ *
  * Prints one JSON object.
  *
  *   npm run bench:authorize -- [rate per second] [seconds] [in-process iterations]
@@ -18,6 +21,8 @@
  * one is made up for the run.
  */
 import { fork } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -221,10 +226,55 @@ function load(
   });
 }
 
+/**
+ * What the machine and the load generator give on their own: the same calls, at the same
+ * rate, to a bare Node.js HTTP server that answers each with a fixed allow of the API's
+ * size, reading the body and nothing else. The API's figures cannot be better than these.
+ */
+async function floor() {
+  const answer = JSON.stringify({
+    decision: 'allow',
+    reasons: ["platform-declared-tools: the agent's declaration allows the tool"],
+    policyVersion: 'v1',
+    caseId: null,
+    policies: ['platform-declared-tools'],
+    evaluated: true,
+  });
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(answer),
+      });
+      res.end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const cpuAtStart = process.cpuUsage();
+    const result = await load(`http://127.0.0.1:${port}`, 'none', RATE, SECONDS, 12);
+    const cpu = process.cpuUsage(cpuAtStart);
+    return {
+      ratePerSecond: RATE,
+      seconds: SECONDS,
+      latencyMs: result.latencyMs,
+      generatorSendLagMs: result.generatorSendLagMs,
+      latencyFromDueMs: result.latencyFromDueMs,
+      serverCpuMsPerRequest: round((cpu.user + cpu.system) / 1_000 / result.calls),
+    };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 async function main(): Promise<void> {
   const evaluation = ITERATIONS > 0 ? inProcess() : null;
   let http = null;
+  let bare = null;
   if (SECONDS > 0) {
+    bare = await floor();
     const temporal = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: tools.ensureTemporalCli({ quiet: true }) },
@@ -253,6 +303,7 @@ async function main(): Promise<void> {
         agents: AGENTS,
         inProcess: evaluation && { ...evaluation, targetP99Microseconds: 100 },
         http: http && { ...http, targetP99Ms: 5 },
+        httpFloor: bare,
       },
       null,
       2,

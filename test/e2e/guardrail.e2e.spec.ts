@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { PolicyStore } from '@vigil/persistence';
 import { readPolicyFolder, findExamplePolicies } from '../../apps/api/src/guardrail/policy-files';
+import { ToolUseFeed } from '../../apps/api/src/guardrail/tool-use-feed';
 import { testingPostgres } from '../support/database';
 import { eventually } from '../support/eventually';
 import { startApi, startSystem, testConfig, type RunningSystem } from '../support/system';
@@ -109,6 +110,8 @@ describe(`guardrail (POST /v1/authorize) on ${database}`, () => {
       const tools = baseline.body.dimensions.tool.top.map((v: { value: string }) => v.value);
       expect(tools).toContain('payments.refund');
     });
+    // The API's ingest thread took it, not the thread that answers authorizations.
+    expect(system.api.get(ToolUseFeed).ingested).toEqual({ inThread: 1, here: 0 });
   });
 
   it('denies a tool outside the declaration, and a call from outside production', async () => {

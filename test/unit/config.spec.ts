@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       expect(String(config.ingest.baselineFlushMs)).toBe(defaults.BASELINE_FLUSH_MS);
       expect(config.authorize.failMode).toBe(defaults.AUTHORIZE_FAIL_MODE);
       expect(String(config.authorize.cacheTtlMs)).toBe(defaults.AUTHORIZE_CACHE_TTL_MS);
+      expect(String(config.authorize.caseWaitMs)).toBe(defaults.AUTHORIZE_CASE_WAIT_MS);
       expect(defaults.DATABASE_URL).toBeNull();
     });
 
@@ -306,6 +307,18 @@ describe('guardrail settings', () => {
   });
 });
 
+describe('AUTHORIZE_CASE_WAIT_MS', () => {
+  it('takes a wait from 0 (never waits) to 1000 ms', () => {
+    expect(loadConfig({}).authorize.caseWaitMs).toBe(0);
+    expect(loadConfig({ AUTHORIZE_CASE_WAIT_MS: '250' }).authorize.caseWaitMs).toBe(250);
+    for (const value of ['1001', '-1', 'later']) {
+      expect(configErrorOf(() => loadConfig({ AUTHORIZE_CASE_WAIT_MS: value })).setting).toBe(
+        'AUTHORIZE_CASE_WAIT_MS',
+      );
+    }
+  });
+});
+
 describe('SETTINGS', () => {
   it.each(SETTINGS.map((s) => [s.name, s] as const))('%s is documented', (_name, setting) => {
     expect(setting.description.trim().length).toBeGreaterThan(10);
@@ -325,6 +338,7 @@ describe('SETTINGS', () => {
         'API_HOST',
         'API_PORT',
         'AUTHORIZE_CACHE_TTL_MS',
+        'AUTHORIZE_CASE_WAIT_MS',
         'AUTHORIZE_FAIL_MODE',
         'BASELINE_FLUSH_MS',
         'DATABASE_URL',

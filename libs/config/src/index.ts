@@ -104,6 +104,13 @@ export const SETTINGS = [
     usedBy: ['api'],
   },
   {
+    name: 'AUTHORIZE_CASE_WAIT_MS',
+    default: '0',
+    description:
+      'How long the first denial of an agent and tool waits for its case id before POST /v1/authorize answers without it, in milliseconds (0-1000). Later denials name their case at once; the case opens either way.',
+    usedBy: ['api'],
+  },
+  {
     name: 'LOG_LEVEL',
     default: 'info',
     description: 'One of error, warn, info, debug.',
@@ -260,6 +267,8 @@ export interface AuthorizeSettings {
   readonly failMode: FailMode;
   /** How long an identity's status and restrictions are cached before they are read again. */
   readonly cacheTtlMs: number;
+  /** How long a first denial waits for its case id (0: never waits for Temporal). */
+  readonly caseWaitMs: number;
 }
 export const NOTIFY_FORMATS = ['vigil', 'ocsf'] as const;
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
@@ -447,6 +456,7 @@ export function authorizeFromEnv(env: Env = process.env): AuthorizeSettings {
   return {
     failMode: failMode as FailMode,
     cacheTtlMs: milliseconds(env, 'AUTHORIZE_CACHE_TTL_MS', 0, 60_000),
+    caseWaitMs: milliseconds(env, 'AUTHORIZE_CASE_WAIT_MS', 0, 1_000),
   };
 }
 

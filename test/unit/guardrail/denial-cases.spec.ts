@@ -1,7 +1,8 @@
 import type { ExceptionReport } from '@vigil/contracts';
 import type { CaseReporter, ReportOutcome } from '../../../apps/api/src/events/case-reporter';
+import type { GuardrailThread } from '../../../apps/api/src/guardrail/guardrail-thread/guardrail-thread';
+import type { VigilConfig } from '@vigil/config';
 import {
-  CASE_WAIT_MS,
   COALESCE_MS,
   DenialCases,
   type Denial,
@@ -37,15 +38,33 @@ const denial = (tool = 'shell.run'): Denial => ({
 
 describe('DenialCases', () => {
   const T0 = Date.parse('2026-12-01T10:00:00Z');
+  const CASE_WAIT_MS = 250;
   let reports: Reports;
   let cases: DenialCases;
+  const denialCases = (caseWaitMs: number) =>
+    new DenialCases(
+      reports.reporter,
+      { available: false } as GuardrailThread,
+      {
+        authorize: { caseWaitMs },
+      } as VigilConfig,
+    );
 
   beforeEach(() => {
     reports = new Reports();
-    cases = new DenialCases(reports.reporter);
+    cases = denialCases(CASE_WAIT_MS);
   });
 
-  it('makes the first denial wait for its case id, at most CASE_WAIT_MS', async () => {
+  it('answers the first denial without its case id by default, the next ones with it', async () => {
+    cases = denialCases(0);
+    await expect(cases.caseFor(denial(), T0)).resolves.toBeNull();
+    reports.answer('case-1');
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(cases.caseFor(denial(), T0 + 1)).resolves.toBe('case-1');
+    expect(reports.sent).toHaveLength(1);
+  });
+
+  it('makes the first denial wait for its case id, at most AUTHORIZE_CASE_WAIT_MS', async () => {
     const first = cases.caseFor(denial(), T0);
     reports.answer('case-1');
     await expect(first).resolves.toBe('case-1');
@@ -70,6 +89,15 @@ describe('DenialCases', () => {
     expect(reports.sent).toHaveLength(2);
     expect(reports.sent[1]!.evidence.repeatedDenials).toBe(2);
     expect(reports.sent[1]!.fingerprint).toBe(reports.sent[0]!.fingerprint);
+  });
+
+  it("keeps a quiet denial's case: the next one, windows later, names it at once", async () => {
+    const first = cases.caseFor(denial(), T0);
+    reports.answer('case-1');
+    await first;
+    await expect(cases.caseFor(denial(), T0 + 5 * COALESCE_MS)).resolves.toBe('case-1');
+    expect(reports.sent).toHaveLength(2);
+    expect(reports.sent[1]!.evidence.repeatedDenials).toBe(0);
   });
 
   it('names the next case once a report lands in one (the earlier case had closed)', async () => {

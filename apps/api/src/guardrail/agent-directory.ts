@@ -1,4 +1,4 @@
-import { Injectable, Inject } from '@nestjs/common';
+import { Injectable, Inject, type OnApplicationShutdown } from '@nestjs/common';
 import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import type { AgentFacts } from '@vigil/domain';
 import { IdentityStore, RestrictionStore } from '@vigil/persistence';
@@ -15,6 +15,13 @@ const MAX_ENTRIES = 100_000;
  * answer at all: a block or suspension cannot be written to a failing database either.
  */
 export const MAX_STALE_MS = 5 * 60_000;
+/**
+ * Identities due for a background read are gathered this long and read together (one
+ * query for their records, one for their restrictions), not one by one.
+ */
+const REFRESH_GATHER_MS = 100;
+/** Identities read in one background read at most. */
+const REFRESH_BATCH = 500;
 
 /**
  * What the guardrail knows about each identity (its inventory record and the tools
@@ -27,10 +34,13 @@ export const MAX_STALE_MS = 5 * 60_000;
  * takes effect at once, since that API invalidates the entry.
  */
 @Injectable()
-export class AgentDirectory {
+export class AgentDirectory implements OnApplicationShutdown {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   private generation = 0;
+  /** Identities waiting for the next background read. */
+  private readonly due = new Set<string>();
+  private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly identities: IdentityStore,
@@ -53,10 +63,7 @@ export class AgentDirectory {
     if (!entry) return undefined;
     const age = now - entry.loadedAt;
     if (age >= this.ttlMs) return undefined;
-    if (age >= this.ttlMs / 2 && !this.loading.has(id)) {
-      // A failed read leaves the entry to expire, and the next request reads it itself.
-      this.load(id).catch(() => undefined);
-    }
+    if (age >= this.ttlMs / 2 && !this.loading.has(id)) this.refreshSoon(id);
     return entry.facts;
   }
 
@@ -85,11 +92,52 @@ export class AgentDirectory {
     this.generation += 1;
   }
 
+  /** Stops the background reads (on shutdown). */
+  onApplicationShutdown(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    this.due.clear();
+  }
+
+  /** Has the identity read again with the others that come due shortly. */
+  private refreshSoon(id: string): void {
+    this.due.add(id);
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.refreshDue();
+    }, REFRESH_GATHER_MS);
+    this.refreshTimer.unref();
+  }
+
+  private refreshDue(): void {
+    const ids = [...this.due].filter((id) => !this.loading.has(id)).slice(0, REFRESH_BATCH);
+    for (const id of ids) this.due.delete(id);
+    if (this.due.size > 0) this.refreshSoon(this.due.values().next().value as string);
+    if (ids.length === 0) return;
+    const read = this.readMany(ids);
+    // A failed read leaves the entries to expire, and the next request reads it itself.
+    for (const id of ids)
+      this.track(
+        id,
+        read.then((entries) => entries.get(id)!),
+      ).catch(() => undefined);
+  }
+
   private load(id: string): Promise<Entry> {
-    const pending = this.loading.get(id);
-    if (pending) return pending;
+    return (
+      this.loading.get(id) ??
+      this.track(
+        id,
+        this.readMany([id]).then((e) => e.get(id)!),
+      )
+    );
+  }
+
+  /** Keeps what `read` finds for the identity, unless it was invalidated meanwhile. */
+  private track(id: string, read: Promise<Entry>): Promise<Entry> {
     const generation = this.generation;
-    const loaded = this.read(id).then((entry) => {
+    const loaded = read.then((entry) => {
       // An invalidation during the read makes this result possibly older than the write.
       if (this.loading.get(id) === loaded && this.generation === generation) {
         this.entries.delete(id);
@@ -109,19 +157,29 @@ export class AgentDirectory {
     return loaded;
   }
 
-  private async read(id: string): Promise<Entry> {
+  private async readMany(ids: readonly string[]): Promise<Map<string, Entry>> {
     const loadedAt = Date.now();
-    const [identity, restrictions] = await Promise.all([
-      this.identities.get(id),
-      this.restrictions.list(id),
+    const [identities, restrictions] = await Promise.all([
+      ids.length === 1
+        ? this.identities.get(ids[0]!).then((one) => new Map(one ? [[ids[0]!, one]] : []))
+        : this.identities.getMany(ids),
+      this.restrictions.listMany(ids),
     ]);
-    if (!identity) return { facts: null, loadedAt };
-    const blockedTools = new Map<string, string>();
-    for (const restriction of restrictions) {
-      if (restriction.kind === 'tool' && !blockedTools.has(restriction.value)) {
-        blockedTools.set(restriction.value, restriction.caseId);
+    const entries = new Map<string, Entry>();
+    for (const id of ids) {
+      const identity = identities.get(id);
+      if (!identity) {
+        entries.set(id, { facts: null, loadedAt });
+        continue;
       }
+      const blockedTools = new Map<string, string>();
+      for (const restriction of restrictions.get(id) ?? []) {
+        if (restriction.kind === 'tool' && !blockedTools.has(restriction.value)) {
+          blockedTools.set(restriction.value, restriction.caseId);
+        }
+      }
+      entries.set(id, { facts: { identity, blockedTools }, loadedAt });
     }
-    return { facts: { identity, blockedTools }, loadedAt };
+    return entries;
   }
 }

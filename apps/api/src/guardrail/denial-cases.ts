@@ -1,22 +1,25 @@
 import {
+  Inject,
   Injectable,
   Logger,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthorizeRequest, ExceptionReport, Identity, Severity } from '@vigil/contracts';
+import { VIGIL_CONFIG, type VigilConfig } from '@vigil/config';
 import { deviationFingerprint, identityBrief } from '@vigil/domain';
 import { CaseReporter, type ReportOutcome } from '../events/case-reporter';
+import { GuardrailThread } from './guardrail-thread/guardrail-thread';
 
-/** How long a denial's answer waits for its case id before answering without it. */
-export const CASE_WAIT_MS = 250;
 /**
  * After a denial is reported, repeats of it (same agent and tool) within this window join
  * the same case without a call to Temporal each; their count goes with the next report.
  */
 export const COALESCE_MS = 10_000;
 const MAX_TRACKED = 10_000;
+/** A denial not seen again for this long is forgotten, its case id with it. */
+export const FORGET_AFTER_MS = 10 * 60_000;
 /**
  * How often closed windows are looked for. Each denial's window closes on its own clock, so
  * looking often spreads the re-reports over time instead of sending them in one burst.
@@ -38,6 +41,8 @@ interface Tracked {
   caseId: string | null;
   delivering: Promise<ReportOutcome | null> | null;
   reportedAt: number;
+  /** When the latest denial of this agent and tool came. */
+  deniedAt: number;
   /** Denials since the last report that joined it without one of their own. */
   repeats: number;
   last: Denial;
@@ -48,27 +53,36 @@ interface Tracked {
  * fingerprint, `<agent>.policy_violation.<tool>`, is the one the ingest path's policy
  * violation detector gives the same agent and tool, so both join one case.
  *
- * The answer never waits long: only the first denial of an agent and tool waits for its
- * case id, at most CASE_WAIT_MS, after which the report goes on in the background
- * (CaseReporter keeps it in the outbox while Temporal is down); later ones name the case
- * their earlier reports went to at once. A burst of the same denial costs one report per
+ * The answer does not wait for Temporal: the report goes on in the background (CaseReporter
+ * keeps it in the outbox while Temporal is down), and the answer names the case the
+ * earlier denials of the same agent and tool went to, or none for the first one, which
+ * waits for its case id only as long as AUTHORIZE_CASE_WAIT_MS says (0 by default). A burst of the same denial costs one report per
  * COALESCE_MS, not one per request; if the case has closed meanwhile, that report opens
  * the next case, which later answers name.
  */
 @Injectable()
-export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DenialCases implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DenialCases.name);
   private readonly tracked = new Map<string, Tracked>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly reporter: CaseReporter) {}
+  private readonly caseWaitMs: number;
+
+  constructor(
+    private readonly reporter: CaseReporter,
+    private readonly thread: GuardrailThread,
+    @Inject(VIGIL_CONFIG) config: Pick<VigilConfig, 'authorize'>,
+  ) {
+    this.caseWaitMs = config.authorize.caseWaitMs;
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.sweep(), SWEEP_MS);
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Reports what is pending, before the guardrail thread and the Temporal client stop. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     this.sweep(Number.POSITIVE_INFINITY);
     await Promise.all([...this.tracked.values()].map((t) => t.delivering));
@@ -83,6 +97,7 @@ export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdow
       now,
     );
     const known = this.tracked.get(fingerprint);
+    if (known) known.deniedAt = now;
     if (known && (known.delivering || now - known.reportedAt < COALESCE_MS)) {
       known.repeats += 1;
       known.last = denial;
@@ -93,6 +108,7 @@ export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdow
       caseId: null,
       delivering: null,
       reportedAt: now,
+      deniedAt: now,
       repeats: 0,
       last: denial,
     };
@@ -112,8 +128,7 @@ export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdow
     tracked.repeats = 0;
     tracked.reportedAt = now;
     tracked.last = denial;
-    const delivering = this.reporter
-      .report([report])
+    const delivering = this.send(report)
       .then(([outcome]) => {
         if (outcome?.caseId) tracked.caseId = outcome.caseId;
         return outcome ?? null;
@@ -132,10 +147,30 @@ export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdow
     return delivering;
   }
 
+  /**
+   * Reports from the guardrail thread, so the Temporal calls are not made on the thread
+   * that answers authorizations; from here when that thread is unavailable or failed. A
+   * report sent twice that way joins its case once: Temporal knows its report id.
+   */
+  private async send(report: ExceptionReport): Promise<ReportOutcome[]> {
+    if (this.thread.available) {
+      try {
+        return await this.thread.report([report]);
+      } catch (error) {
+        this.logger.warn(
+          `the guardrail thread could not report a denial, reporting it here: ` +
+            (error instanceof Error ? error.message : String(error)),
+        );
+      }
+    }
+    return this.reporter.report([report]);
+  }
+
   private async waitFor(delivering: Promise<ReportOutcome | null>): Promise<string | null> {
+    if (this.caseWaitMs === 0) return null;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), CASE_WAIT_MS);
+      timer = setTimeout(() => resolve(null), this.caseWaitMs);
     });
     try {
       const outcome = await Promise.race([delivering, late]);
@@ -145,13 +180,16 @@ export class DenialCases implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Reports the repeats counted in windows that have closed, and forgets idle denials. */
+  /**
+   * Reports the repeats counted in windows that have closed, and forgets denials not seen
+   * for FORGET_AFTER_MS.
+   */
   private sweep(now: number = Date.now()): void {
     for (const [fingerprint, tracked] of this.tracked) {
       if (tracked.delivering || now - tracked.reportedAt < COALESCE_MS) continue;
       if (tracked.repeats > 0) {
         void this.deliver(fingerprint, tracked, tracked.last, Math.min(now, Date.now()));
-      } else {
+      } else if (now - tracked.deniedAt >= FORGET_AFTER_MS) {
         this.tracked.delete(fingerprint);
       }
     }

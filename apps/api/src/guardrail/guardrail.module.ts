@@ -5,6 +5,7 @@ import { AgentDirectoryModule } from './agent-directory.module';
 import { AuthorizeController } from './authorize.controller';
 import { DenialCases } from './denial-cases';
 import { GuardrailService } from './guardrail.service';
+import { GuardrailThread } from './guardrail-thread/guardrail-thread';
 import { PoliciesController } from './policies.controller';
 import { PoliciesService } from './policies.service';
 import { PolicyEngine } from './policy-engine';
@@ -20,6 +21,7 @@ import { ToolUseFeed } from './tool-use-feed';
     PoliciesService,
     DenialCases,
     ToolUseFeed,
+    GuardrailThread,
     {
       provide: PolicyEngine,
       useFactory: (store: PolicyStore) => new PolicyEngine(store, findExamplePolicies()),

@@ -1,6 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { In, type DataSource, type EntityManager } from 'typeorm';
 import { IdentityRestrictionEntity, type RestrictionKind } from '../entities';
-import { MultiRowInsert } from './sql';
+import { MultiRowInsert, chunked } from './sql';
 
 /** A scope revoked from, or a tool blocked for, an identity, and the case step that did it. */
 export interface IdentityRestriction {
@@ -41,6 +41,23 @@ export class RestrictionStore {
       order: { createdAt: 'ASC', kind: 'ASC', value: 'ASC', idempotencyKey: 'ASC' },
     });
     return rows.map(restrictionOf);
+  }
+
+  /** The restrictions of each of `ids` (oldest first; an identity without any is absent). */
+  async listMany(ids: readonly string[]): Promise<Map<string, IdentityRestriction[]>> {
+    const byIdentity = new Map<string, IdentityRestriction[]>();
+    for (const chunk of chunked([...new Set(ids)], 500)) {
+      const rows = await this.dataSource.manager.find(IdentityRestrictionEntity, {
+        where: { identityId: In(chunk) },
+        order: { createdAt: 'ASC', kind: 'ASC', value: 'ASC', idempotencyKey: 'ASC' },
+      });
+      for (const row of rows) {
+        const list = byIdentity.get(row.identityId);
+        if (list) list.push(restrictionOf(row));
+        else byIdentity.set(row.identityId, [restrictionOf(row)]);
+      }
+    }
+    return byIdentity;
   }
 
   /** The scopes and tools denied to an identity, each once, sorted. */
