@@ -12,3 +12,4 @@ export * from './guardrail';
 export * from './sources';
 export * from './audit';
 export * from './reporting';
+export * from './lru';

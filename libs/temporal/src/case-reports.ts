@@ -10,6 +10,7 @@ import {
   type CaseInput,
   type ExceptionReport,
 } from '@vigil/contracts';
+import { LruMap } from '@vigil/domain';
 import { withTimeout } from './connection';
 import { signalWithStart, type SignalWithStartResult } from './signal-with-start';
 
@@ -54,30 +55,9 @@ export interface CaseOfReport {
  * changes case, so a report that lands on a run seen before needs no describe call.
  * Bounded: the least recently used runs are forgotten first.
  */
-export class RunCases {
-  private readonly cases = new Map<string, string>();
-
-  constructor(private readonly capacity = 10_000) {}
-
-  get(runId: string): string | undefined {
-    const caseId = this.cases.get(runId);
-    if (caseId !== undefined) {
-      this.cases.delete(runId);
-      this.cases.set(runId, caseId);
-    }
-    return caseId;
-  }
-
-  set(runId: string, caseId: string): void {
-    this.cases.delete(runId);
-    this.cases.set(runId, caseId);
-    if (this.cases.size > this.capacity) {
-      this.cases.delete(this.cases.keys().next().value as string);
-    }
-  }
-
-  get size(): number {
-    return this.cases.size;
+export class RunCases extends LruMap<string, string> {
+  constructor(capacity = 10_000) {
+    super(capacity);
   }
 }
 

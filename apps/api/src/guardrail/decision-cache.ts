@@ -2,6 +2,7 @@ import type { AuthorizeRequest } from '@vigil/contracts';
 import {
   agentSlice,
   decisionContext,
+  LruMap,
   type AgentFacts,
   type CedarValue,
   type PolicyReads,
@@ -24,12 +25,14 @@ export const MAX_DECISIONS = 20_000;
  * of a set are dropped when another set becomes active.
  */
 export class DecisionCache<V> {
-  private readonly entries = new Map<string, V>();
+  private readonly entries: LruMap<string, V>;
   private engineId: string | null = null;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly capacity: number = MAX_DECISIONS) {}
+  constructor(capacity: number = MAX_DECISIONS) {
+    this.entries = new LruMap(capacity);
+  }
 
   get size(): number {
     return this.entries.size;
@@ -61,17 +64,11 @@ export class DecisionCache<V> {
       return undefined;
     }
     this.hits += 1;
-    this.entries.delete(key);
-    this.entries.set(key, value);
     return value;
   }
 
   set(key: string, value: V): void {
-    this.entries.delete(key);
     this.entries.set(key, value);
-    if (this.entries.size > this.capacity) {
-      this.entries.delete(this.entries.keys().next().value as string);
-    }
   }
 
   /** Forgets every decision. */
